@@ -1,0 +1,269 @@
+/**
+ * The engine: registers compiled playbooks with a `WorkflowEngine` (in-memory, SQLite,
+ * Postgres…), starts runs, reports their status and resolves approval gates server-side.
+ *
+ * @example
+ * ```ts
+ * const program = Effect.gen(function* () {
+ *   const engine = yield* Engine.Engine
+ *   const { runId } = yield* engine.start(phishing, { eml })
+ *   return yield* engine.result(runId)
+ * }).pipe(Effect.provide(Engine.layerMemory({ playbooks: [phishing] })))
+ * ```
+ * @since 0.1.0
+ */
+import { Clock, Context, Duration, Effect, Layer, Option, Schedule, Schema } from "effect"
+import { WorkflowEngine } from "effect/workflow"
+import type { ApprovalRecord } from "./CaseModel.ts"
+import { CaseStore, type CaseStoreError } from "./CaseStore.ts"
+import {
+  ApprovalError,
+  type ConnectorError,
+  type PlaybookDefinitionError,
+  PlaybookNotRegistered,
+  RunNotFound,
+  type StepError,
+  TriggerValidationError,
+} from "./Errors.ts"
+import type { PlaybookDef } from "./internal/ast.ts"
+import {
+  type Compiled,
+  type CompileOptions,
+  compile,
+  gateDeferred,
+  gateExit,
+  parseRunId,
+  type RunResult,
+  runIdOf,
+  tagOf,
+} from "./internal/compile.ts"
+import { sha256Hex, stableStringify } from "./internal/hash.ts"
+import type * as Playbook from "./Playbook.ts"
+
+export type { RunResult } from "./internal/compile.ts"
+
+/** Where a run is. */
+export type RunState =
+  | { readonly _tag: "Running" }
+  | { readonly _tag: "Suspended" }
+  | { readonly _tag: "Completed"; readonly result: RunResult }
+  | { readonly _tag: "Failed"; readonly error: RunError }
+
+export type RunError = ConnectorError | StepError | PlaybookDefinitionError
+
+/** A decision on an approval request by a person. */
+export interface Decision {
+  readonly decision: "approve" | "deny"
+  /** Who decides (user id). */
+  readonly actor: string
+  /** The roles the actor holds (verified by the caller's authentication layer). */
+  readonly roles: ReadonlyArray<string>
+  readonly comment?: string
+  /** The payload hash the approver was shown; a mismatch is refused. */
+  readonly payloadHash?: string
+}
+
+export interface EngineShape {
+  /** Validates the input and starts a run (or joins the run with the same idempotency key). */
+  readonly start: <P extends Playbook.Any>(
+    playbook: P,
+    input: unknown,
+  ) => Effect.Effect<{ readonly runId: string }, TriggerValidationError | PlaybookNotRegistered>
+  /** Starts (or joins) a run and waits for its result. */
+  readonly run: <P extends Playbook.Any>(
+    playbook: P,
+    input: unknown,
+  ) => Effect.Effect<RunResult, RunError | TriggerValidationError | PlaybookNotRegistered>
+  /** The state of a run, without waiting. */
+  readonly status: (runId: string) => Effect.Effect<RunState, RunNotFound>
+  /** Waits (polling every `interval`, default 100 ms) until the run completes or fails. */
+  readonly result: (runId: string, options?: { readonly interval?: Duration.Input }) => Effect.Effect<RunResult, RunError | RunNotFound>
+  /** Resumes a run suspended on failure (vendor down) after the cause is fixed. */
+  readonly resume: (runId: string) => Effect.Effect<void, RunNotFound>
+  /** Approval requests waiting for a decision. */
+  readonly pendingApprovals: (filter?: { readonly runId?: string }) => Effect.Effect<ReadonlyArray<ApprovalRecord>, CaseStoreError>
+  /**
+   * Decides an approval request. Checks roles, four-eyes, quorum, expiry and the payload hash,
+   * records the decision in the case, then completes the gate inside the engine.
+   */
+  readonly decide: (requestId: string, decision: Decision) => Effect.Effect<ApprovalRecord, ApprovalError | CaseStoreError>
+}
+
+export class Engine extends Context.Service<Engine, EngineShape>()("@riposte/core/Engine") {}
+
+export interface EngineOptions extends CompileOptions {
+  readonly playbooks: ReadonlyArray<Playbook.Any>
+}
+
+const triggerKey = (def: PlaybookDef, decoded: unknown, encoded: unknown): string =>
+  def.idempotencyKey ? def.idempotencyKey(decoded) : sha256Hex(stableStringify(encoded))
+
+const issuePath = (issue: unknown): string => {
+  const text = String(issue)
+  const m = /at \[([^\]]*)\]/.exec(text) ?? /\[([^\]]+)\]/.exec(text)
+  return m?.[1] ?? "$"
+}
+
+/**
+ * Builds the engine over any `WorkflowEngine`. Connector implementations and the `CaseStore`
+ * are taken from the context the layer is built in.
+ */
+export const layer = (options: EngineOptions): Layer.Layer<Engine, never, WorkflowEngine.WorkflowEngine | CaseStore> =>
+  Layer.effect(
+    Engine,
+    Effect.gen(function* () {
+      const workflowEngine = yield* WorkflowEngine.WorkflowEngine
+      const store = yield* CaseStore
+      const captured = yield* Effect.context<never>()
+      const compiled = new Map<string, Compiled>()
+      const add = (def: PlaybookDef) => {
+        const tag = tagOf(def)
+        if (compiled.has(tag)) return
+        const c = compile(def, options)
+        compiled.set(tag, c)
+        for (const child of c.children) add(child)
+      }
+      for (const p of options.playbooks) add(p.definition)
+      for (const c of compiled.values()) {
+        yield* workflowEngine.register(c.workflow, (payload, executionId) =>
+          Effect.updateContext(c.body(payload, executionId), (current: Context.Context<any>) => Context.merge(captured, current) as Context.Context<any>),
+        )
+      }
+
+      const lookup = (p: Playbook.Any) => {
+        const c = compiled.get(tagOf(p.definition))
+        return c === undefined
+          ? Effect.fail(new PlaybookNotRegistered({ playbook: p.definition.meta.name, version: p.definition.meta.version }))
+          : Effect.succeed(c)
+      }
+      const byRunId = (runId: string): Effect.Effect<{ readonly compiled: Compiled; readonly executionId: string }, RunNotFound> => {
+        const parsed = parseRunId(runId)
+        const c = parsed === undefined ? undefined : compiled.get(parsed.tag)
+        return c === undefined || parsed === undefined
+          ? Effect.fail(new RunNotFound({ runId }))
+          : Effect.succeed({ compiled: c, executionId: parsed.executionId })
+      }
+      const prepare = (p: Playbook.Any, input: unknown) =>
+        Effect.gen(function* () {
+          const c = yield* lookup(p)
+          const schema = c.def.trigger as Schema.Codec<unknown, unknown>
+          const decoded = yield* Schema.decodeUnknownEffect(schema)(input).pipe(
+            Effect.mapError(
+              (issue) => new TriggerValidationError({ playbook: c.def.meta.name, path: issuePath(issue), detail: String(issue) }),
+            ),
+          )
+          const encoded = yield* Schema.encodeUnknownEffect(schema)(decoded).pipe(
+            Effect.mapError(
+              (issue) => new TriggerValidationError({ playbook: c.def.meta.name, path: issuePath(issue), detail: String(issue) }),
+            ),
+          )
+          return { c, payload: { key: triggerKey(c.def, decoded, encoded), input: encoded } }
+        })
+
+      const status = (runId: string) =>
+        Effect.gen(function* () {
+          const { compiled: c, executionId } = yield* byRunId(runId)
+          const polled = yield* c.workflow.poll(executionId).pipe(Effect.provideService(WorkflowEngine.WorkflowEngine, workflowEngine))
+          if (Option.isNone(polled)) return { _tag: "Running" } as RunState
+          const r = polled.value
+          if (r._tag === "Suspended") return { _tag: "Suspended" } as RunState
+          return r.exit._tag === "Success"
+            ? ({ _tag: "Completed", result: r.exit.value } as RunState)
+            : ({ _tag: "Failed", error: failureOf(r.exit.cause) } as RunState)
+        })
+
+      const decide: EngineShape["decide"] = (requestId, d) =>
+        Effect.gen(function* () {
+          const refuse = (reason: ApprovalError["reason"], detail?: string) =>
+            new ApprovalError({ requestId, reason, ...(detail === undefined ? {} : { detail }) })
+          const request = yield* store.getApproval(requestId).pipe(
+            Effect.mapError((e) => (e.reason === "NotFound" ? refuse("NotFound") : e)),
+          )
+          if (request.decision !== "pending" && request.decision !== "escalated") return yield* refuse("AlreadyDecided")
+          const now = yield* Clock.currentTimeMillis
+          if (now >= request.expiresAt) return yield* refuse("Expired")
+          if (!d.roles.some((r) => request.roles.includes(r))) return yield* refuse("RoleNotAllowed", `needs one of ${request.roles.join(", ")}`)
+          if (d.actor === request.requester) return yield* refuse("SelfApproval")
+          if (request.approvers.includes(d.actor)) return yield* refuse("DuplicateApprover")
+          if (d.payloadHash !== undefined && d.payloadHash !== request.payloadHash) return yield* refuse("PayloadChanged")
+          const approvers = [...request.approvers, d.actor]
+          const final = d.decision === "deny" ? "denied" : approvers.length >= request.quorum ? "approved" : "pending"
+          const updated = yield* store
+            .decideApproval(requestId, { decision: final, approvers, comment: d.comment ?? null })
+            .pipe(Effect.mapError((e) => (e.reason === "Conflict" ? refuse("AlreadyDecided") : e)))
+          yield* store.appendTimeline(request.caseId, {
+            kind: "approval.decided",
+            actor: { kind: "user", id: d.actor },
+            message: `${d.actor} ${d.decision === "deny" ? "denied" : "approved"} '${request.gate}'${final === "pending" ? ` (${approvers.length}/${request.quorum})` : ""}${d.comment ? `: ${d.comment}` : ""}`,
+            data: { requestId, decision: final, payloadHash: request.payloadHash },
+          })
+          if (final !== "pending") {
+            const parsed = parseRunId(request.runId)
+            if (parsed !== undefined) {
+              yield* workflowEngine.deferredDone(gateDeferred(request.gate), {
+                workflowName: parsed.tag,
+                executionId: parsed.executionId,
+                deferredName: gateDeferred(request.gate).name,
+                exit: gateExit({ decision: final, approvers, comment: d.comment ?? null }),
+              })
+            }
+          }
+          return updated
+        })
+
+      return Engine.of({
+        start: (p, input) =>
+          Effect.gen(function* () {
+            const { c, payload } = yield* prepare(p, input)
+            const executionId = yield* c.workflow
+              .execute(payload, { discard: true })
+              .pipe(Effect.provideService(WorkflowEngine.WorkflowEngine, workflowEngine))
+            return { runId: runIdOf(c.tag, executionId) }
+          }),
+        run: (p, input) =>
+          Effect.gen(function* () {
+            const { c, payload } = yield* prepare(p, input)
+            return yield* c.workflow.execute(payload).pipe(Effect.provideService(WorkflowEngine.WorkflowEngine, workflowEngine))
+          }),
+        status,
+        result: (runId, opts) =>
+          status(runId).pipe(
+            Effect.flatMap((s): Effect.Effect<RunResult, RunError | "pending"> =>
+              s._tag === "Completed"
+                ? Effect.succeed(s.result)
+                : s._tag === "Failed"
+                  ? Effect.fail(s.error)
+                  : Effect.fail("pending" as const),
+            ),
+            Effect.retry({
+              while: (e) => e === "pending",
+              schedule: Schedule.spaced(opts?.interval ?? Duration.millis(100)),
+            }),
+            Effect.catchIf(
+              (e): e is "pending" => e === "pending",
+              () => Effect.die("unreachable"),
+            ),
+          ) as Effect.Effect<RunResult, RunError | RunNotFound>,
+        resume: (runId) =>
+          byRunId(runId).pipe(
+            Effect.flatMap(({ compiled: c, executionId }) =>
+              c.workflow.resume(executionId).pipe(Effect.provideService(WorkflowEngine.WorkflowEngine, workflowEngine)),
+            ),
+          ),
+        pendingApprovals: (filter) =>
+          store.listApprovals({ decision: ["pending", "escalated"], ...(filter?.runId === undefined ? {} : { runId: filter.runId }) }),
+        decide,
+      })
+    }),
+  )
+
+const failureOf = (cause: import("effect").Cause.Cause<unknown>): RunError => {
+  const fail = cause.reasons.find((r) => r._tag === "Fail")
+  if (fail && fail._tag === "Fail") return fail.error as RunError
+  const die = cause.reasons.find((r) => r._tag === "Die")
+  throw die && die._tag === "Die" ? die.defect : new Error("run failed without a typed error")
+}
+
+/** The engine on `WorkflowEngine.layerMemory`: for tests and in-process use (not durable). */
+export const layerMemory = (options: EngineOptions): Layer.Layer<Engine, never, CaseStore> =>
+  layer(options).pipe(Layer.provide(WorkflowEngine.layerMemory))
