@@ -1,11 +1,16 @@
 import { defineConfig } from "vitest/config"
+import { conditions } from "./vitest.shared.ts"
 
-// One project per workspace package: `npx vitest --project core` runs one.
-// Packages resolve to their TypeScript sources through the "@riposte/source" condition.
+// One project per workspace package (each has its own vitest.config.ts built with
+// `project()` from vitest.shared.ts): `npm test -- --project core` runs one.
 export default defineConfig({
-  resolve: { conditions: ["@riposte/source"] },
-  ssr: { resolve: { conditions: ["@riposte/source"] } },
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
   test: {
-    projects: ["packages/*", "packages/connectors/*", "examples"],
+    projects: [
+      "packages/*/vitest.config.ts",
+      "packages/connectors/*/vitest.config.ts",
+      "examples/vitest.config.ts",
+    ],
   },
 })
