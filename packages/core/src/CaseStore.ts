@@ -97,7 +97,11 @@ export interface CaseStoreShape {
   readonly view: (caseId: string) => Effect.Effect<CaseView, CaseStoreError>
   readonly list: (filter?: CaseFilter) => Effect.Effect<ReadonlyArray<CaseRecord>, CaseStoreError>
   /** Applies a patch; status changes stamp acknowledged/contained/resolved/closed timestamps. */
-  readonly update: (caseId: string, patch: CasePatch, actor: Actor) => Effect.Effect<CaseRecord, CaseStoreError>
+  readonly update: (
+    caseId: string,
+    patch: CasePatch,
+    actor: Actor,
+  ) => Effect.Effect<CaseRecord, CaseStoreError>
   /** Adds or merges observables (unique per case on type + normalized value). */
   readonly addObservables: (
     caseId: string,
@@ -112,25 +116,40 @@ export interface CaseStoreShape {
     decision: ApprovalDecisionInput,
   ) => Effect.Effect<ApprovalRecord, CaseStoreError>
   readonly getApproval: (approvalId: string) => Effect.Effect<ApprovalRecord, CaseStoreError>
-  readonly listApprovals: (filter?: ApprovalFilter) => Effect.Effect<ReadonlyArray<ApprovalRecord>, CaseStoreError>
+  readonly listApprovals: (
+    filter?: ApprovalFilter,
+  ) => Effect.Effect<ReadonlyArray<ApprovalRecord>, CaseStoreError>
   readonly appendTimeline: (
     caseId: string,
-    event: { readonly kind: TimelineKind; readonly actor: Actor; readonly message: string; readonly data?: unknown },
+    event: {
+      readonly kind: TimelineKind
+      readonly actor: Actor
+      readonly message: string
+      readonly data?: unknown
+    },
   ) => Effect.Effect<TimelineEvent, CaseStoreError>
-  readonly addNote: (caseId: string, author: string, text: string) => Effect.Effect<NoteRecord, CaseStoreError>
+  readonly addNote: (
+    caseId: string,
+    author: string,
+    text: string,
+  ) => Effect.Effect<NoteRecord, CaseStoreError>
   readonly addArtifact: (artifact: NewArtifact) => Effect.Effect<void, CaseStoreError>
   /** Merges `sourceId` into `targetId`: the source is closed with a pointer, its records copied. */
-  readonly merge: (sourceId: string, targetId: string, actor: Actor) => Effect.Effect<CaseRecord, CaseStoreError>
+  readonly merge: (
+    sourceId: string,
+    targetId: string,
+    actor: Actor,
+  ) => Effect.Effect<CaseRecord, CaseStoreError>
   /** MTTA / MTTC / MTTR per playbook and severity for cases created in [from, to). */
   readonly metrics: (range: {
     readonly from: number
     readonly to: number
   }) => Effect.Effect<ReadonlyArray<SlaMetrics>, CaseStoreError>
   /** Deletes closed cases closed before `before`; keeps actions/approvals/timeline when `keepAudit`. */
-  readonly purge: (options: { readonly before: number; readonly keepAudit: boolean }) => Effect.Effect<
-    number,
-    CaseStoreError
-  >
+  readonly purge: (options: {
+    readonly before: number
+    readonly keepAudit: boolean
+  }) => Effect.Effect<number, CaseStoreError>
 }
 
 /** The case store service. */

@@ -22,7 +22,7 @@
  * @since 0.1.0
  */
 import { Context, Effect, Layer, Schema } from "effect"
-import type { ConnectorError } from "./Errors.ts"
+import { type ConnectorError, ConnectorError as ConnectorErrorClass, NotConfigured } from "./Errors.ts"
 
 /** What an action does to the world: reads nothing, writes something, or destroys something. */
 export type ActionKind = "read" | "write" | "destructive"
@@ -180,7 +180,14 @@ export const make = <
   }
   for (const [name, def] of Object.entries(options.actions)) {
     result[name] = (input: unknown): Call =>
-      Object.freeze({ _tag: "ConnectorCall", connector, action: name, kind: def.kind, input, definition: def })
+      Object.freeze({
+        _tag: "ConnectorCall",
+        connector,
+        action: name,
+        kind: def.kind,
+        input,
+        definition: def,
+      })
   }
   return Object.freeze(result) as Definition<Name, Actions>
 }
@@ -203,7 +210,11 @@ export const layer = <Name extends string, Actions extends Record<string, AnyAct
   Layer.effect(
     definition.service,
     Effect.map(
-      (Effect.isEffect(handlers) ? handlers : Effect.succeed(handlers)) as Effect.Effect<Handlers<Actions>, never, R>,
+      (Effect.isEffect(handlers) ? handlers : Effect.succeed(handlers)) as Effect.Effect<
+        Handlers<Actions>,
+        never,
+        R
+      >,
       (h): ImplementationShape => ({
         connector: definition.connector,
         handlers: h as ImplementationShape["handlers"],
@@ -218,3 +229,34 @@ export const isCall = (u: unknown): u is AnyCall =>
 /** Maps items to calls: `Connector.forEach(urls, (url) => VirusTotal.urlReport({ url }))`. */
 export const forEach = <T, C extends AnyCall>(items: ReadonlyArray<T>, f: (item: T, index: number) => C) =>
   items.map(f)
+
+/**
+ * Invokes a call directly through the provided implementation, outside any playbook (undo,
+ * operator tools, tests). Inside playbooks, calls run as journaled activities instead.
+ *
+ * @example
+ * ```ts
+ * const report = yield* Connector.invoke(VirusTotal.urlReport({ url }), { idempotencyKey: "manual-1", runId: "manual", playbook: "ops", step: "lookup", attempt: 1 })
+ * ```
+ */
+export const invoke = <C extends AnyCall>(
+  call: C,
+  context: CallContext,
+): Effect.Effect<CallOutput<C>, ConnectorError> =>
+  Effect.gen(function* () {
+    const impl = yield* Effect.serviceOption(
+      Context.Service<unknown, ImplementationShape>(serviceKey(call.connector)),
+    )
+    const handler = impl._tag === "Some" ? impl.value.handlers[call.action] : undefined
+    if (handler === undefined) {
+      return yield* new ConnectorErrorClass({
+        connector: call.connector,
+        action: call.action,
+        reason: new NotConfigured(),
+      })
+    }
+    const input = yield* Schema.decodeUnknownEffect(call.definition.input as Schema.Codec<unknown, unknown>)(
+      call.input,
+    ).pipe(Effect.orDie)
+    return (yield* handler(input, context)) as CallOutput<C>
+  })

@@ -20,6 +20,7 @@ import {
   ApprovalError,
   type ConnectorError,
   type PlaybookDefinitionError,
+  type PlaybookInactive,
   PlaybookNotRegistered,
   RunNotFound,
   type StepError,
@@ -38,6 +39,7 @@ import {
   tagOf,
 } from "./internal/compile.ts"
 import { sha256Hex, stableStringify } from "./internal/hash.ts"
+import { issueMessage, issuePath } from "./internal/issue.ts"
 import type * as Playbook from "./Playbook.ts"
 
 export type { RunResult } from "./internal/compile.ts"
@@ -67,29 +69,59 @@ export interface EngineShape {
   /** Validates the input and starts a run (or joins the run with the same idempotency key). */
   readonly start: <P extends Playbook.Any>(
     playbook: P,
-    input: unknown,
-  ) => Effect.Effect<{ readonly runId: string }, TriggerValidationError | PlaybookNotRegistered>
+    input: Playbook.Input<P>,
+  ) => Effect.Effect<
+    { readonly runId: string },
+    TriggerValidationError | PlaybookNotRegistered | PlaybookInactive
+  >
   /** Starts (or joins) a run and waits for its result. */
   readonly run: <P extends Playbook.Any>(
     playbook: P,
-    input: unknown,
-  ) => Effect.Effect<RunResult, RunError | TriggerValidationError | PlaybookNotRegistered>
+    input: Playbook.Input<P>,
+  ) => Effect.Effect<RunResult, RunError | TriggerValidationError | PlaybookNotRegistered | PlaybookInactive>
   /** The state of a run, without waiting. */
   readonly status: (runId: string) => Effect.Effect<RunState, RunNotFound>
   /** Waits (polling every `interval`, default 100 ms) until the run completes or fails. */
-  readonly result: (runId: string, options?: { readonly interval?: Duration.Input }) => Effect.Effect<RunResult, RunError | RunNotFound>
+  readonly result: (
+    runId: string,
+    options?: { readonly interval?: Duration.Input },
+  ) => Effect.Effect<RunResult, RunError | RunNotFound>
   /** Resumes a run suspended on failure (vendor down) after the cause is fixed. */
   readonly resume: (runId: string) => Effect.Effect<void, RunNotFound>
   /** Approval requests waiting for a decision. */
-  readonly pendingApprovals: (filter?: { readonly runId?: string }) => Effect.Effect<ReadonlyArray<ApprovalRecord>, CaseStoreError>
+  readonly pendingApprovals: (filter?: {
+    readonly runId?: string
+  }) => Effect.Effect<ReadonlyArray<ApprovalRecord>, CaseStoreError>
   /**
    * Decides an approval request. Checks roles, four-eyes, quorum, expiry and the payload hash,
    * records the decision in the case, then completes the gate inside the engine.
    */
-  readonly decide: (requestId: string, decision: Decision) => Effect.Effect<ApprovalRecord, ApprovalError | CaseStoreError>
+  readonly decide: (
+    requestId: string,
+    decision: Decision,
+  ) => Effect.Effect<ApprovalRecord, ApprovalError | CaseStoreError>
 }
 
 export class Engine extends Context.Service<Engine, EngineShape>()("@riposte/core/Engine") {}
+
+/**
+ * Decides whether a playbook may start a run now (provenance: a playbook drafted by an agent is
+ * inactive until a named human activates it; a kill switch pauses a playbook). The default
+ * admits every run.
+ */
+export interface AdmissionShape {
+  readonly admit: (playbook: {
+    readonly name: string
+    readonly version: string
+  }) => Effect.Effect<void, PlaybookInactive>
+}
+
+export const Admission: Context.Reference<AdmissionShape> = Context.Reference<AdmissionShape>(
+  "@riposte/core/Engine/Admission",
+  {
+    defaultValue: () => ({ admit: () => Effect.void }),
+  },
+)
 
 export interface EngineOptions extends CompileOptions {
   readonly playbooks: ReadonlyArray<Playbook.Any>
@@ -98,17 +130,13 @@ export interface EngineOptions extends CompileOptions {
 const triggerKey = (def: PlaybookDef, decoded: unknown, encoded: unknown): string =>
   def.idempotencyKey ? def.idempotencyKey(decoded) : sha256Hex(stableStringify(encoded))
 
-const issuePath = (issue: unknown): string => {
-  const text = String(issue)
-  const m = /at \[([^\]]*)\]/.exec(text) ?? /\[([^\]]+)\]/.exec(text)
-  return m?.[1] ?? "$"
-}
-
 /**
  * Builds the engine over any `WorkflowEngine`. Connector implementations and the `CaseStore`
  * are taken from the context the layer is built in.
  */
-export const layer = (options: EngineOptions): Layer.Layer<Engine, never, WorkflowEngine.WorkflowEngine | CaseStore> =>
+export const layer = (
+  options: EngineOptions,
+): Layer.Layer<Engine, never, WorkflowEngine.WorkflowEngine | CaseStore> =>
   Layer.effect(
     Engine,
     Effect.gen(function* () {
@@ -126,35 +154,57 @@ export const layer = (options: EngineOptions): Layer.Layer<Engine, never, Workfl
       for (const p of options.playbooks) add(p.definition)
       for (const c of compiled.values()) {
         yield* workflowEngine.register(c.workflow, (payload, executionId) =>
-          Effect.updateContext(c.body(payload, executionId), (current: Context.Context<any>) => Context.merge(captured, current) as Context.Context<any>),
+          Effect.updateContext(
+            c.body(payload, executionId),
+            (current: Context.Context<any>) => Context.merge(captured, current) as Context.Context<any>,
+          ),
         )
       }
 
       const lookup = (p: Playbook.Any) => {
         const c = compiled.get(tagOf(p.definition))
         return c === undefined
-          ? Effect.fail(new PlaybookNotRegistered({ playbook: p.definition.meta.name, version: p.definition.meta.version }))
+          ? Effect.fail(
+              new PlaybookNotRegistered({
+                playbook: p.definition.meta.name,
+                version: p.definition.meta.version,
+              }),
+            )
           : Effect.succeed(c)
       }
-      const byRunId = (runId: string): Effect.Effect<{ readonly compiled: Compiled; readonly executionId: string }, RunNotFound> => {
+      const byRunId = (
+        runId: string,
+      ): Effect.Effect<{ readonly compiled: Compiled; readonly executionId: string }, RunNotFound> => {
         const parsed = parseRunId(runId)
         const c = parsed === undefined ? undefined : compiled.get(parsed.tag)
         return c === undefined || parsed === undefined
           ? Effect.fail(new RunNotFound({ runId }))
           : Effect.succeed({ compiled: c, executionId: parsed.executionId })
       }
+      const admission = yield* Admission
       const prepare = (p: Playbook.Any, input: unknown) =>
         Effect.gen(function* () {
           const c = yield* lookup(p)
+          yield* admission.admit({ name: c.def.meta.name, version: c.def.meta.version })
           const schema = c.def.trigger as Schema.Codec<unknown, unknown>
           const decoded = yield* Schema.decodeUnknownEffect(schema)(input).pipe(
             Effect.mapError(
-              (issue) => new TriggerValidationError({ playbook: c.def.meta.name, path: issuePath(issue), detail: String(issue) }),
+              (issue) =>
+                new TriggerValidationError({
+                  playbook: c.def.meta.name,
+                  path: issuePath(issue),
+                  detail: issueMessage(issue),
+                }),
             ),
           )
           const encoded = yield* Schema.encodeUnknownEffect(schema)(decoded).pipe(
             Effect.mapError(
-              (issue) => new TriggerValidationError({ playbook: c.def.meta.name, path: issuePath(issue), detail: String(issue) }),
+              (issue) =>
+                new TriggerValidationError({
+                  playbook: c.def.meta.name,
+                  path: issuePath(issue),
+                  detail: issueMessage(issue),
+                }),
             ),
           )
           return { c, payload: { key: triggerKey(c.def, decoded, encoded), input: encoded } }
@@ -163,7 +213,9 @@ export const layer = (options: EngineOptions): Layer.Layer<Engine, never, Workfl
       const status = (runId: string) =>
         Effect.gen(function* () {
           const { compiled: c, executionId } = yield* byRunId(runId)
-          const polled = yield* c.workflow.poll(executionId).pipe(Effect.provideService(WorkflowEngine.WorkflowEngine, workflowEngine))
+          const polled = yield* c.workflow
+            .poll(executionId)
+            .pipe(Effect.provideService(WorkflowEngine.WorkflowEngine, workflowEngine))
           if (Option.isNone(polled)) return { _tag: "Running" } as RunState
           const r = polled.value
           if (r._tag === "Suspended") return { _tag: "Suspended" } as RunState
@@ -176,18 +228,22 @@ export const layer = (options: EngineOptions): Layer.Layer<Engine, never, Workfl
         Effect.gen(function* () {
           const refuse = (reason: ApprovalError["reason"], detail?: string) =>
             new ApprovalError({ requestId, reason, ...(detail === undefined ? {} : { detail }) })
-          const request = yield* store.getApproval(requestId).pipe(
-            Effect.mapError((e) => (e.reason === "NotFound" ? refuse("NotFound") : e)),
-          )
-          if (request.decision !== "pending" && request.decision !== "escalated") return yield* refuse("AlreadyDecided")
+          const request = yield* store
+            .getApproval(requestId)
+            .pipe(Effect.mapError((e) => (e.reason === "NotFound" ? refuse("NotFound") : e)))
+          if (request.decision !== "pending" && request.decision !== "escalated")
+            return yield* refuse("AlreadyDecided")
           const now = yield* Clock.currentTimeMillis
           if (now >= request.expiresAt) return yield* refuse("Expired")
-          if (!d.roles.some((r) => request.roles.includes(r))) return yield* refuse("RoleNotAllowed", `needs one of ${request.roles.join(", ")}`)
+          if (!d.roles.some((r) => request.roles.includes(r)))
+            return yield* refuse("RoleNotAllowed", `needs one of ${request.roles.join(", ")}`)
           if (d.actor === request.requester) return yield* refuse("SelfApproval")
           if (request.approvers.includes(d.actor)) return yield* refuse("DuplicateApprover")
-          if (d.payloadHash !== undefined && d.payloadHash !== request.payloadHash) return yield* refuse("PayloadChanged")
+          if (d.payloadHash !== undefined && d.payloadHash !== request.payloadHash)
+            return yield* refuse("PayloadChanged")
           const approvers = [...request.approvers, d.actor]
-          const final = d.decision === "deny" ? "denied" : approvers.length >= request.quorum ? "approved" : "pending"
+          const final =
+            d.decision === "deny" ? "denied" : approvers.length >= request.quorum ? "approved" : "pending"
           const updated = yield* store
             .decideApproval(requestId, { decision: final, approvers, comment: d.comment ?? null })
             .pipe(Effect.mapError((e) => (e.reason === "Conflict" ? refuse("AlreadyDecided") : e)))
@@ -223,17 +279,20 @@ export const layer = (options: EngineOptions): Layer.Layer<Engine, never, Workfl
         run: (p, input) =>
           Effect.gen(function* () {
             const { c, payload } = yield* prepare(p, input)
-            return yield* c.workflow.execute(payload).pipe(Effect.provideService(WorkflowEngine.WorkflowEngine, workflowEngine))
+            return yield* c.workflow
+              .execute(payload)
+              .pipe(Effect.provideService(WorkflowEngine.WorkflowEngine, workflowEngine))
           }),
         status,
         result: (runId, opts) =>
           status(runId).pipe(
-            Effect.flatMap((s): Effect.Effect<RunResult, RunError | "pending"> =>
-              s._tag === "Completed"
-                ? Effect.succeed(s.result)
-                : s._tag === "Failed"
-                  ? Effect.fail(s.error)
-                  : Effect.fail("pending" as const),
+            Effect.flatMap(
+              (s): Effect.Effect<RunResult, RunError | "pending"> =>
+                s._tag === "Completed"
+                  ? Effect.succeed(s.result)
+                  : s._tag === "Failed"
+                    ? Effect.fail(s.error)
+                    : Effect.fail("pending" as const),
             ),
             Effect.retry({
               while: (e) => e === "pending",
@@ -247,11 +306,16 @@ export const layer = (options: EngineOptions): Layer.Layer<Engine, never, Workfl
         resume: (runId) =>
           byRunId(runId).pipe(
             Effect.flatMap(({ compiled: c, executionId }) =>
-              c.workflow.resume(executionId).pipe(Effect.provideService(WorkflowEngine.WorkflowEngine, workflowEngine)),
+              c.workflow
+                .resume(executionId)
+                .pipe(Effect.provideService(WorkflowEngine.WorkflowEngine, workflowEngine)),
             ),
           ),
         pendingApprovals: (filter) =>
-          store.listApprovals({ decision: ["pending", "escalated"], ...(filter?.runId === undefined ? {} : { runId: filter.runId }) }),
+          store.listApprovals({
+            decision: ["pending", "escalated"],
+            ...(filter?.runId === undefined ? {} : { runId: filter.runId }),
+          }),
         decide,
       })
     }),

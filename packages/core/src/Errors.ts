@@ -176,6 +176,14 @@ export class PlaybookNotRegistered extends Schema.TaggedError<PlaybookNotRegiste
   { playbook: Schema.String, version: Schema.String },
 ) {}
 
+/** A playbook may not start runs now: not activated (provenance) or paused (kill switch). */
+export class PlaybookInactive extends Schema.TaggedError<PlaybookInactive>()("PlaybookInactive", {
+  playbook: Schema.String,
+  version: Schema.String,
+  reason: Schema.Literals(["NotActivated", "Paused"]),
+  detail: Schema.optional(Schema.String),
+}) {}
+
 /** An approval decision was refused (unknown request, already decided, wrong role…). */
 export class ApprovalError extends Schema.TaggedError<ApprovalError>()("ApprovalError", {
   requestId: Schema.String,

@@ -28,7 +28,14 @@ import type {
   PlaybookMeta,
 } from "./internal/ast.ts"
 
-export type { AutoApprovalPolicy, CallOptions, CaseUpdate, CloseOptions, PlaybookMeta, RetryOptions } from "./internal/ast.ts"
+export type {
+  AutoApprovalPolicy,
+  CallOptions,
+  CaseUpdate,
+  CloseOptions,
+  PlaybookMeta,
+  RetryOptions,
+} from "./internal/ast.ts"
 
 // ---------------------------------------------------------------------------
 // Type helpers
@@ -55,20 +62,32 @@ export type Outcome<A> =
   | { readonly _tag: "Success"; readonly value: A }
   | { readonly _tag: "Failure"; readonly error: ConnectorError }
 
-type EnrichOutput<C, M> = { -readonly [K in keyof C]: M extends "continue" ? Outcome<CallOutput<C[K]>> : CallOutput<C[K]> }
+type EnrichOutput<C, M> = {
+  -readonly [K in keyof C]: M extends "continue" ? Outcome<CallOutput<C[K]>> : CallOutput<C[K]>
+}
 
 type ActOutput<C> = C extends ReadonlyArray<infer E> ? Array<CallOutput<E>> : CallOutput<C>
 
-type KindOf<C> = C extends ReadonlyArray<infer E> ? (E extends AnyCall ? E["kind"] : never) : C extends AnyCall ? C["kind"] : never
+type KindOf<C> =
+  C extends ReadonlyArray<infer E>
+    ? E extends AnyCall
+      ? E["kind"]
+      : never
+    : C extends AnyCall
+      ? C["kind"]
+      : never
 
-/** Rejects a destructive action unless an approval precedes it on this path or a policy is given. */
-type DestructiveGuard<N extends string, C, Approved extends boolean, O> = [Approved] extends [true]
+/** Rejects a destructive call unless an approval precedes it on this path (or a policy is given). */
+type DestructiveGuard<C, Approved extends boolean> = [Approved] extends [true]
   ? unknown
   : "destructive" extends KindOf<C>
-    ? O extends { readonly policy: AutoApprovalPolicy }
-      ? unknown
-      : TypeError<`act '${N}' calls a destructive action: add .approve() before it on this path or pass an explicit { policy }`>
+    ? TypeError<"destructive action: add .approve() before it on this path, or pass an explicit { policy: Playbook.policy(name, reason) }">
     : unknown
+
+/** The context of a path that ended with `.close()`. */
+export interface Ended {
+  readonly "~riposte/ended": true
+}
 
 /** Keys of the context holding a `.decide()` result (a string literal union). */
 type DecisionKeys<Ctx> = {
@@ -136,7 +155,11 @@ export interface Playbook<I, Ctx, Approved extends boolean> {
   ): Playbook<I, Simplify<Ctx & { readonly [K in N]: Awaited1<O> }>, Approved>
 
   /** Connector calls in parallel (bounded), each its own journaled activity. */
-  enrich<const N extends string, C extends Readonly<Record<string, AnyCall>> | ReadonlyArray<AnyCall>, const M extends "fail" | "continue" = "fail">(
+  enrich<
+    const N extends string,
+    C extends Readonly<Record<string, AnyCall>> | ReadonlyArray<AnyCall>,
+    const M extends "fail" | "continue" = "fail",
+  >(
     name: FreshName<N, Ctx>,
     f: (ctx: Ctx) => C,
     options?: EnrichOptions<M>,
@@ -158,18 +181,36 @@ export interface Playbook<I, Ctx, Approved extends boolean> {
       readonly [P in keyof R]: (
         path: Playbook<unknown, Simplify<Omit<Ctx, K> & { readonly [X in K]: P }>, Approved>,
       ) => R[P]
-    } & { readonly [P in Exclude<keyof R, Ctx[K]>]: TypeError<`'${P & string}' is not an outcome of '${K}'`> },
+    } & {
+      readonly [P in Exclude<keyof R, Ctx[K]>]: TypeError<`'${P & string}' is not an outcome of '${K}'`>
+    },
   ): Playbook<I, ArmContext<R>, ArmApproved<R>>
 
-  /** A side effect (write or destructive action), journaled; arrays run per item. */
-  act<const N extends string, C extends AnyCall | ReadonlyArray<AnyCall>, const O extends ActOptions = {}>(
-    name: FreshName<N, Ctx> & DestructiveGuard<N, C, Approved, O>,
+  /**
+   * A side effect (write or destructive action), journaled; arrays run per item. A destructive
+   * action is a type error unless an `.approve()` precedes it on this path or a named `policy`
+   * is passed.
+   */
+  act<const N extends string, C extends AnyCall | ReadonlyArray<AnyCall>>(
+    name: FreshName<N, Ctx>,
     f: (ctx: Ctx) => C,
-    options?: O,
+    options: ActOptions & { readonly policy: AutoApprovalPolicy },
+  ): Playbook<I, Simplify<Ctx & { readonly [K in N]: ActOutput<C> }>, Approved>
+  act<const N extends string, C extends AnyCall | ReadonlyArray<AnyCall>>(
+    name: FreshName<N, Ctx>,
+    f: (ctx: Ctx) => C & DestructiveGuard<C, Approved>,
+    options?: ActOptions,
   ): Playbook<I, Simplify<Ctx & { readonly [K in N]: ActOutput<C> }>, Approved>
 
   /** A durable human gate. The path after it runs only when approved; never auto-approved. */
-  approve<const N extends string, D extends ((path: Playbook<unknown, Simplify<Ctx & { readonly [K in N]: Refused }>, Approved>) => Playbook<unknown, any, boolean>) | undefined = undefined>(
+  approve<
+    const N extends string,
+    D extends
+      | ((
+          path: Playbook<unknown, Simplify<Ctx & { readonly [K in N]: Refused }>, Approved>,
+        ) => Playbook<unknown, any, boolean>)
+      | undefined = undefined,
+  >(
     name: FreshName<N, Ctx>,
     options: ApproveConfig<Ctx, D>,
   ): Playbook<I, Simplify<Ctx & { readonly [K in N]: Granted }>, true>
@@ -178,7 +219,9 @@ export interface Playbook<I, Ctx, Approved extends boolean> {
   case(update: CaseUpdate | ((ctx: Ctx) => CaseUpdate)): Playbook<I, Ctx, Approved>
 
   /** Closes the case with a resolution and ends this path. */
-  close(resolution: string | CloseOptions | ((ctx: Ctx) => string | CloseOptions)): Playbook<I, never, Approved>
+  close(
+    resolution: string | CloseOptions | ((ctx: Ctx) => string | CloseOptions),
+  ): Playbook<I, Ended, Approved>
 
   /** Runs another playbook as a child run with its own journal. */
   call<const N extends string, CI>(
@@ -188,8 +231,12 @@ export interface Playbook<I, Ctx, Approved extends boolean> {
   ): Playbook<I, Simplify<Ctx & { readonly [K in N]: ChildResult }>, Approved>
 }
 
-type ArmContext<R> = { [P in keyof R]: R[P] extends Playbook<any, infer C, any> ? C : never }[keyof R]
-type ArmApproved<R> = false extends { [P in keyof R]: R[P] extends Playbook<any, any, infer A> ? A : never }[keyof R]
+type ArmContext<R> = {
+  [P in keyof R]: R[P] extends Playbook<any, infer C, any> ? (C extends Ended ? never : C) : never
+}[keyof R]
+type ArmApproved<R> = false extends {
+  [P in keyof R]: R[P] extends Playbook<any, any, infer A> ? A : never
+}[keyof R]
   ? false
   : true
 
@@ -226,7 +273,10 @@ class Builder {
     Object.freeze(this)
   }
   private add(node: Node): Builder {
-    return new Builder({ ...this.definition, nodes: Object.freeze([...this.definition.nodes, Object.freeze(node)]) })
+    return new Builder({
+      ...this.definition,
+      nodes: Object.freeze([...this.definition.nodes, Object.freeze(node)]),
+    })
   }
   step(name: string, run: (ctx: any) => unknown) {
     return this.add({ kind: "step", name, run })
@@ -241,7 +291,8 @@ class Builder {
     const built: Record<string, ReadonlyArray<Node>> = {}
     for (const [arm, f] of Object.entries(arms)) {
       const path = f(new Builder({ ...this.definition, nodes: [] }))
-      if (!(path instanceof Builder)) throw new TypeError(`branch '${name}' arm '${arm}' must return the path`)
+      if (!(path instanceof Builder))
+        throw new TypeError(`branch '${name}' arm '${arm}' must return the path`)
       built[arm] = path.definition.nodes
     }
     return this.add({ kind: "branch", name, arms: Object.freeze(built) })
@@ -251,7 +302,10 @@ class Builder {
   }
   approve(name: string, options: ApproveConfig<any, ((p: Builder) => Builder) | undefined>) {
     const { denied, ...rest } = options
-    const deniedNodes = denied === undefined ? undefined : denied(new Builder({ ...this.definition, nodes: [] })).definition.nodes
+    const deniedNodes =
+      denied === undefined
+        ? undefined
+        : denied(new Builder({ ...this.definition, nodes: [] })).definition.nodes
     return this.add({ kind: "approve", name, options: rest, denied: deniedNodes })
   }
   case(update: CaseUpdate | ((ctx: any) => CaseUpdate)) {
@@ -260,8 +314,12 @@ class Builder {
   }
   close(resolution: string | CloseOptions | ((ctx: any) => string | CloseOptions)) {
     const name = `close#${this.definition.nodes.length}`
-    const toOptions = (r: string | CloseOptions): CloseOptions => (typeof r === "string" ? { resolution: r } : r)
-    const close = typeof resolution === "function" ? (ctx: any) => toOptions(resolution(ctx)) : () => toOptions(resolution)
+    const toOptions = (r: string | CloseOptions): CloseOptions =>
+      typeof r === "string" ? { resolution: r } : r
+    const close =
+      typeof resolution === "function"
+        ? (ctx: any) => toOptions(resolution(ctx))
+        : () => toOptions(resolution)
     return this.add({ kind: "close", name, close })
   }
   call(name: string, playbook: Any, input: (ctx: any) => unknown) {
@@ -286,11 +344,15 @@ export const make = (
     readonly attack?: ReadonlyArray<string>
   },
 ): PlaybookStart => {
-  if (!/^[a-z0-9][a-z0-9._-]*$/i.test(name)) throw new TypeError(`playbook name '${name}' must be a simple identifier`)
+  if (!/^[a-z0-9][a-z0-9._-]*$/i.test(name))
+    throw new TypeError(`playbook name '${name}' must be a simple identifier`)
   const fullMeta: PlaybookMeta = Object.freeze({ name, ...meta })
   return Object.freeze({
     meta: fullMeta,
-    trigger: (schema: Schema.Top, options?: { idempotencyKey?: (i: any) => string; caseTitle?: (i: any) => string }) =>
+    trigger: (
+      schema: Schema.Top,
+      options?: { idempotencyKey?: (i: any) => string; caseTitle?: (i: any) => string },
+    ) =>
       new Builder({
         meta: fullMeta,
         trigger: schema,
@@ -308,7 +370,8 @@ export const playbook = make
  * A named auto-approval policy for a destructive action without a human gate. The name lands
  * in the case with every action it allowed.
  */
-export const policy = (name: string, reason: string): AutoApprovalPolicy => Object.freeze({ _tag: "AutoApprovalPolicy", name, reason })
+export const policy = (name: string, reason: string): AutoApprovalPolicy =>
+  Object.freeze({ _tag: "AutoApprovalPolicy", name, reason })
 
 /** `true` for a playbook value. */
 export const isPlaybook = (u: unknown): u is Any => u instanceof Builder

@@ -1,4 +1,4 @@
-import { Effect, Layer, Schema } from "effect"
+import { Clock, type Duration, Effect, Layer, Schema } from "effect"
 import { Connector, ConnectorError, Transport } from "../src/index.ts"
 
 export const Reputation = Connector.make("reputation", {
@@ -43,7 +43,14 @@ export const Mail = Connector.make("mail", {
 })
 
 export interface CallLog {
-  readonly calls: Array<{ connector: string; action: string; input: unknown; key: string; attempt: number }>
+  readonly calls: Array<{
+    connector: string
+    action: string
+    input: unknown
+    key: string
+    attempt: number
+    at?: number
+  }>
 }
 
 export const makeLog = (): CallLog => ({ calls: [] })
@@ -51,22 +58,44 @@ export const makeLog = (): CallLog => ({ calls: [] })
 /** Mocks with a call log; `maliciousHosts` decides reputation. */
 export const mocks = (
   log: CallLog,
-  options: { maliciousHosts?: ReadonlyArray<string>; urlDelay?: (url: string) => string; failUrl?: string } = {},
+  options: {
+    maliciousHosts?: ReadonlyArray<string>
+    urlDelay?: (url: string) => Duration.Input
+    failUrl?: string
+  } = {},
 ) =>
   Layer.mergeAll(
     Connector.layer(Reputation, {
       url: ({ url }, ctx) =>
         Effect.gen(function* () {
-          log.calls.push({ connector: "reputation", action: "url", input: { url }, key: ctx.idempotencyKey, attempt: ctx.attempt })
+          const at = yield* Clock.currentTimeMillis
+          log.calls.push({
+            connector: "reputation",
+            action: "url",
+            input: { url },
+            key: ctx.idempotencyKey,
+            attempt: ctx.attempt,
+            at,
+          })
           if (options.urlDelay) yield* Effect.sleep(options.urlDelay(url))
           if (options.failUrl === url) {
-            return yield* new ConnectorError({ connector: "reputation", action: "url", reason: new Transport({ detail: "down" }) })
+            return yield* new ConnectorError({
+              connector: "reputation",
+              action: "url",
+              reason: new Transport({ detail: "down" }),
+            })
           }
           return { malicious: (options.maliciousHosts ?? []).some((h) => url.includes(h)) ? 7 : 0 }
         }),
       sender: ({ address }) =>
         Effect.sync(() => {
-          log.calls.push({ connector: "reputation", action: "sender", input: { address }, key: "", attempt: 0 })
+          log.calls.push({
+            connector: "reputation",
+            action: "sender",
+            input: { address },
+            key: "",
+            attempt: 0,
+          })
           return { spf: "pass", domainAgeDays: 400 }
         }),
     }),
@@ -78,7 +107,13 @@ export const mocks = (
         }),
       purge: (input, ctx) =>
         Effect.sync(() => {
-          log.calls.push({ connector: "mail", action: "purge", input, key: ctx.idempotencyKey, attempt: ctx.attempt })
+          log.calls.push({
+            connector: "mail",
+            action: "purge",
+            input,
+            key: ctx.idempotencyKey,
+            attempt: ctx.attempt,
+          })
           return { purged: true }
         }),
       notify: (input) =>

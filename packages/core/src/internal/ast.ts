@@ -60,7 +60,11 @@ export type Node =
       readonly options: CallOptions & { readonly onError: "fail" | "continue" }
     }
   | { readonly kind: "decide"; readonly name: string; readonly decide: (ctx: Ctx) => string }
-  | { readonly kind: "branch"; readonly name: string; readonly arms: Readonly<Record<string, ReadonlyArray<Node>>> }
+  | {
+      readonly kind: "branch"
+      readonly name: string
+      readonly arms: Readonly<Record<string, ReadonlyArray<Node>>>
+    }
   | {
       readonly kind: "act"
       readonly name: string

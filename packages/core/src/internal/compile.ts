@@ -6,6 +6,7 @@
  * pure function of the trigger input and earlier activity results.
  */
 import { Clock, Context, Duration, Effect, Exit, Option, Schema } from "effect"
+import { ClusterSchema } from "effect/cluster"
 import { Activity, DurableClock, DurableDeferred, Workflow } from "effect/workflow"
 import type { Actor } from "../CaseModel.ts"
 import { CaseStore } from "../CaseStore.ts"
@@ -20,8 +21,10 @@ import {
   StepError,
   Timeout,
 } from "../Errors.ts"
+import { allowAll, Guardrails, type PlannedCall, Verdict } from "../Guardrails.ts"
 import type { ApproveOptions, CallOptions, Ctx, Node, PlaybookDef } from "./ast.ts"
 import { idempotencyKey, redactInput, sha256Hex, stableStringify } from "./hash.ts"
+import { issueMessage, issuePath } from "./issue.ts"
 
 // ---------------------------------------------------------------------------
 // Schemas of what the workflow journals
@@ -53,7 +56,8 @@ export type GateDecision = typeof GateDecision.Type
 const GateOutcome = Schema.Union([GateDecision, Schema.Struct({ decision: Schema.Literal("timeout") })])
 
 /** The durable deferred a gate waits on; the engine completes it server-side. */
-export const gateDeferred = (gatePath: string) => DurableDeferred.make(`gate:${gatePath}`, { success: GateDecision })
+export const gateDeferred = (gatePath: string) =>
+  DurableDeferred.make(`gate:${gatePath}`, { success: GateDecision })
 
 export interface CompileOptions {
   /** Durable sleeps at or below this stay in memory (effect/workflow default: 60 s). */
@@ -73,7 +77,9 @@ export interface Compiled {
 
 export const tagOf = (def: PlaybookDef): string => `riposte/${def.meta.name}@${def.meta.version}`
 export const runIdOf = (tag: string, executionId: string): string => `${tag}#${executionId}`
-export const parseRunId = (runId: string): { readonly tag: string; readonly executionId: string } | undefined => {
+export const parseRunId = (
+  runId: string,
+): { readonly tag: string; readonly executionId: string } | undefined => {
   const at = runId.lastIndexOf("#")
   return at <= 0 ? undefined : { tag: runId.slice(0, at), executionId: runId.slice(at + 1) }
 }
@@ -104,8 +110,10 @@ export const validate = (def: PlaybookDef): ReadonlyArray<PlaybookDefinitionErro
       if (node.kind === "approve") {
         const o = node.options
         if (o.roles.length === 0) fail(node.name, "approval needs at least one role")
-        if (o.quorum !== undefined && (!Number.isInteger(o.quorum) || o.quorum < 1)) fail(node.name, "quorum must be a positive integer")
-        if (o.onTimeout === "escalate" && o.escalate === undefined) fail(node.name, "onTimeout 'escalate' needs an escalate option")
+        if (o.quorum !== undefined && (!Number.isInteger(o.quorum) || o.quorum < 1))
+          fail(node.name, "quorum must be a positive integer")
+        if (o.onTimeout === "escalate" && o.escalate === undefined)
+          fail(node.name, "onTimeout 'escalate' needs an escalate option")
       }
     }
   }
@@ -148,7 +156,10 @@ interface RunState {
 type Flow = { readonly _tag: "Continue" } | { readonly _tag: "End"; readonly status: typeof RunStatus.Type }
 const Continue: Flow = { _tag: "Continue" }
 
-const playbookActor = (def: PlaybookDef): Actor => ({ kind: "playbook", id: `${def.meta.name}@${def.meta.version}` })
+const playbookActor = (def: PlaybookDef): Actor => ({
+  kind: "playbook",
+  id: `${def.meta.name}@${def.meta.version}`,
+})
 
 const serviceFor = (connector: string) =>
   Context.Service<unknown, ImplementationShape>(`@riposte/connector/${connector}`)
@@ -179,41 +190,38 @@ const withRetry = <A>(
         const exp = Math.min(max, base * 2 ** attempt)
         const jittered = exp / 2 + Math.random() * (exp / 2)
         const retryAfter = e.reason instanceof RateLimited ? (e.reason.retryAfterMillis ?? 0) : 0
-        return Effect.sleep(Duration.millis(Math.max(jittered, retryAfter))).pipe(Effect.andThen(loop(attempt + 1)))
+        return Effect.sleep(Duration.millis(Math.round(Math.max(jittered, retryAfter)))).pipe(
+          Effect.andThen(loop(attempt + 1)),
+        )
       },
     )
   return loop(0)
 }
 
-const schemaPath = (issue: unknown): string => {
-  const text = String(issue)
-  const m = /at \[([^\]]*)\]/.exec(text) ?? /\["?([^"\]]+)"?\]/.exec(text)
-  return m?.[1] ?? "$"
-}
-
-/** Runs one connector call as a journaled activity. */
-const callActivity = (
-  state: RunState,
-  stepPath: string,
-  index: number | string,
-  call: AnyCall,
-  options: CallOptions & { readonly policy?: { readonly name: string } | undefined },
-  role: "enrich" | "act",
-) => {
-  const key = idempotencyKey(state.executionId, stepPath, index)
-  const name = index === "" ? stepPath : `${stepPath}[${index}]`
+/** Runs one connector call as a journaled activity (no database writes: it may take seconds). */
+const callActivity = (state: RunState, name: string, key: string, call: AnyCall, options: CallOptions) => {
   const def = call.definition
   const execute = Effect.gen(function* () {
-    const store = yield* CaseStore
     const attempt = yield* Activity.CurrentAttempt
     const impl = yield* Effect.serviceOption(serviceFor(call.connector))
     const handler = Option.isSome(impl) ? impl.value.handlers[call.action] : undefined
     if (handler === undefined) return yield* connectorError(call, new NotConfigured())
-    const input = yield* Schema.decodeUnknownEffect(def.input as Schema.Codec<unknown, unknown>)(call.input).pipe(
-      Effect.mapError((issue) => connectorError(call, new InvalidInput({ path: schemaPath(issue), detail: String(issue) }))),
+    const input = yield* Schema.decodeUnknownEffect(def.input as Schema.Codec<unknown, unknown>)(
+      call.input,
+    ).pipe(
+      Effect.mapError((issue) =>
+        connectorError(call, new InvalidInput({ path: issuePath(issue), detail: issueMessage(issue) })),
+      ),
     )
-    const context: CallContext = { idempotencyKey: key, runId: state.runId, playbook: state.def.meta.name, step: name, attempt }
-    const timeoutMillis = options.timeout === undefined ? undefined : Duration.toMillis(Duration.fromInputUnsafe(options.timeout))
+    const context: CallContext = {
+      idempotencyKey: key,
+      runId: state.runId,
+      playbook: state.def.meta.name,
+      step: name,
+      attempt,
+    }
+    const timeoutMillis =
+      options.timeout === undefined ? undefined : Duration.toMillis(Duration.fromInputUnsafe(options.timeout))
     const once = Effect.suspend(() => handler(input, context))
     const timed =
       timeoutMillis === undefined
@@ -224,61 +232,29 @@ const callActivity = (
               orElse: () => Effect.fail(connectorError(call, new Timeout({ afterMillis: timeoutMillis }))),
             }),
           )
-    const exit = yield* Effect.exit(
-      withRetry(timed, options.retry).pipe(
-        Effect.flatMap((output) =>
-          Schema.encodeUnknownEffect(def.output as Schema.Codec<unknown, unknown>)(output).pipe(
-            Effect.as(output),
-            Effect.mapError((issue) =>
-              connectorError(call, new InvalidResponse({ path: schemaPath(issue), detail: String(issue) })),
+    return yield* withRetry(timed, options.retry).pipe(
+      Effect.flatMap((output) =>
+        Schema.encodeUnknownEffect(def.output as Schema.Codec<unknown, unknown>)(output).pipe(
+          Effect.as(output),
+          Effect.mapError((issue) =>
+            connectorError(
+              call,
+              new InvalidResponse({ path: issuePath(issue), detail: issueMessage(issue) }),
             ),
           ),
         ),
-        Effect.withSpan(`riposte.call ${call.connector}.${call.action}`, {
-          attributes: {
-            "riposte.connector": call.connector,
-            "riposte.action": call.action,
-            "riposte.kind": call.kind,
-            "riposte.step": name,
-            "riposte.attempt": attempt,
-          },
-        }),
       ),
+      Effect.withSpan(`riposte.call ${call.connector}.${call.action}`, {
+        attributes: {
+          "riposte.connector": call.connector,
+          "riposte.action": call.action,
+          "riposte.kind": call.kind,
+          "riposte.step": name,
+          "riposte.attempt": attempt,
+        },
+      }),
+      Effect.tapError((e) => Effect.annotateCurrentSpan("riposte.outcome", e.reason._tag)),
     )
-    const at = yield* Clock.currentTimeMillis
-    const actor = playbookActor(state.def)
-    if (role === "enrich") {
-      const assessed = Exit.isSuccess(exit) && def.assess ? def.assess(exit.value) : undefined
-      const observable = def.targets ? (def.targets(input)[0] ?? null) : null
-      yield* store.addEnrichment({
-        caseId: state.caseId,
-        observable,
-        connector: call.connector,
-        action: call.action,
-        resultRef: `${state.runId}/${name}`,
-        verdict: assessed?.verdict ?? "unknown",
-        score: assessed?.score ?? null,
-        summary: Exit.isSuccess(exit) ? (assessed?.summary ?? null) : `failed: ${failureMessage(exit)}`,
-        at,
-      }).pipe(Effect.orDie)
-    } else {
-      yield* store.recordAction({
-        caseId: state.caseId,
-        stepPath: name,
-        connector: call.connector,
-        action: call.action,
-        kind: call.kind,
-        inputHash: sha256Hex(stableStringify(call.input)),
-        input: redactInput(call.input),
-        outputSummary: Exit.isSuccess(exit) ? summarize(exit.value) : failureMessage(exit),
-        status: Exit.isSuccess(exit) ? "succeeded" : "failed",
-        idempotencyKey: key,
-        approvalRef: state.approval ?? (options.policy ? `policy:${options.policy.name}` : null),
-        actor,
-        at,
-      }).pipe(Effect.orDie)
-    }
-    return yield* exit
   })
   return Activity.make({
     name,
@@ -287,6 +263,110 @@ const callActivity = (
     execute,
   })
 }
+
+/** How one call of a step ended, as the body knows it (from journaled results). */
+type CallRecord =
+  | {
+      readonly _tag: "Done"
+      readonly name: string
+      readonly key: string
+      readonly call: AnyCall
+      readonly exit: Exit.Exit<unknown, ConnectorError>
+    }
+  | { readonly _tag: "Planned"; readonly name: string; readonly key: string; readonly call: AnyCall }
+  | {
+      readonly _tag: "Blocked"
+      readonly name: string
+      readonly key: string
+      readonly call: AnyCall
+      readonly reason: string
+    }
+
+/**
+ * Writes a step's enrichment or action rows in one short activity. Annotated WithTransaction:
+ * on a durable engine the rows commit together with the journal entry (exactly once).
+ */
+const recordActivity = (
+  state: RunState,
+  stepPath: string,
+  role: "enrich" | "act",
+  records: ReadonlyArray<CallRecord>,
+  approvalRef: string | null,
+) =>
+  Activity.make({
+    name: `${stepPath}/record`,
+    execute: Effect.gen(function* () {
+      const store = yield* CaseStore
+      const at = yield* Clock.currentTimeMillis
+      const actor = playbookActor(state.def)
+      for (const r of records) {
+        const def = r.call.definition
+        let targets: ReadonlyArray<string> = []
+        try {
+          targets = def.targets?.(r.call.input as never) ?? []
+        } catch {
+          targets = []
+        }
+        if (role === "enrich") {
+          const ok = r._tag === "Done" && Exit.isSuccess(r.exit)
+          const assessed =
+            ok && def.assess ? def.assess((r.exit as Exit.Success<unknown, never>).value) : undefined
+          yield* store.addEnrichment({
+            caseId: state.caseId,
+            observable: targets[0] ?? null,
+            connector: r.call.connector,
+            action: r.call.action,
+            resultRef: `${state.runId}/${r.name}`,
+            verdict: assessed?.verdict ?? "unknown",
+            score: assessed?.score ?? null,
+            summary: ok
+              ? (assessed?.summary ?? null)
+              : `failed: ${r._tag === "Done" ? failureMessage(r.exit) : r._tag}`,
+            at,
+          })
+        } else {
+          const status =
+            r._tag === "Planned"
+              ? "planned"
+              : r._tag === "Blocked"
+                ? "blocked"
+                : Exit.isSuccess(r.exit)
+                  ? "succeeded"
+                  : "failed"
+          yield* store.recordAction({
+            caseId: state.caseId,
+            stepPath: r.name,
+            connector: r.call.connector,
+            action: r.call.action,
+            kind: r.call.kind,
+            inputHash: sha256Hex(stableStringify(r.call.input)),
+            input: redactInput(r.call.input),
+            outputSummary:
+              r._tag === "Done"
+                ? Exit.isSuccess(r.exit)
+                  ? summarize(r.exit.value)
+                  : failureMessage(r.exit)
+                : r._tag === "Blocked"
+                  ? r.reason
+                  : `planned (dry run): ${targets.join(", ")}`,
+            status,
+            idempotencyKey: r.key,
+            approvalRef,
+            actor,
+            at,
+          })
+          if (r._tag === "Blocked") {
+            yield* store.appendTimeline(state.caseId, {
+              kind: "guardrail",
+              actor: { kind: "system", id: "guardrails" },
+              message: `blocked ${r.call.connector}.${r.call.action}: ${r.reason}`,
+              data: { step: r.name, targets },
+            })
+          }
+        }
+      }
+    }).pipe(Effect.orDie),
+  }).pipe((a) => a.annotate(ClusterSchema.WithTransaction, true))
 
 const failureMessage = (exit: Exit.Exit<unknown, unknown>): string => {
   if (Exit.isSuccess(exit)) return ""
@@ -300,31 +380,57 @@ const summarize = (value: unknown): string | null => {
   return text.length > 500 ? `${text.slice(0, 500)}…` : text
 }
 
+interface PlannedSummary {
+  readonly connector: string
+  readonly action: string
+  readonly kind: string
+  readonly input: unknown
+  readonly targets: ReadonlyArray<string>
+}
+
+const targetsOf = (call: AnyCall): ReadonlyArray<string> => {
+  try {
+    return call.definition.targets?.(call.input as never) ?? []
+  } catch {
+    return []
+  }
+}
+
+const planOf = (calls: ReadonlyArray<AnyCall>): ReadonlyArray<PlannedSummary> =>
+  calls.map((c) => ({
+    connector: c.connector,
+    action: c.action,
+    kind: c.kind,
+    input: redactInput(c.input),
+    targets: targetsOf(c),
+  }))
+
 /** Evaluates the actions an approval will release, for the payload hash shown to approvers. */
-const plannedActions = (nodes: ReadonlyArray<Node>, from: number, ctx: Ctx) => {
-  const planned: Array<{ connector: string; action: string; kind: string; input: unknown; targets: ReadonlyArray<string> }> = []
+const plannedActions = (
+  nodes: ReadonlyArray<Node>,
+  from: number,
+  ctx: Ctx,
+): ReadonlyArray<PlannedSummary> => {
+  const planned: Array<PlannedSummary> = []
   for (let i = from; i < nodes.length; i++) {
     const node = nodes[i]!
     if (node.kind === "approve" || node.kind === "branch" || node.kind === "close") break
     if (node.kind !== "act") continue
     try {
       const calls = node.calls(ctx)
-      for (const call of Array.isArray(calls) ? calls : [calls]) {
-        const c = call as AnyCall
-        let targets: ReadonlyArray<string> = []
-        try {
-          targets = c.definition.targets?.(c.input) ?? []
-        } catch {
-          targets = []
-        }
-        planned.push({ connector: c.connector, action: c.action, kind: c.kind, input: redactInput(c.input), targets })
-      }
+      planned.push(...planOf((Array.isArray(calls) ? calls : [calls]) as ReadonlyArray<AnyCall>))
     } catch {
       // The act depends on values produced after the gate (e.g. a search result): it is not
       // part of the payload; the case still records exactly what ran.
     }
   }
   return planned
+}
+
+const firstError = (exit: Exit.Exit<unknown, ConnectorError>): ConnectorError | undefined => {
+  if (Exit.isSuccess(exit)) return undefined
+  const fail = exit.cause.reasons.find((r) => r._tag === "Fail")
+  return fail && fail._tag === "Fail" ? (fail.error as ConnectorError) : undefined
 }
 
 export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compiled => {
@@ -339,7 +445,11 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
   })
   const inMemoryThreshold = options.inMemoryThreshold
 
-  const runNodes = (state: RunState, nodes: ReadonlyArray<Node>, prefix: string): Effect.Effect<Flow, RunFailure, any> =>
+  const runNodes = (
+    state: RunState,
+    nodes: ReadonlyArray<Node>,
+    prefix: string,
+  ): Effect.Effect<Flow, RunFailure, any> =>
     Effect.gen(function* () {
       for (let i = 0; i < nodes.length; i++) {
         const node = nodes[i]!
@@ -374,7 +484,9 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
         return Effect.gen(function* () {
           const out = yield* pure(node.name, () => node.run(ctx))
           ctx[node.name] = Effect.isEffect(out)
-            ? yield* (out as Effect.Effect<unknown, unknown>).pipe(Effect.mapError((e) => stepError(state, node.name, e)))
+            ? yield* (out as Effect.Effect<unknown, unknown>).pipe(
+                Effect.mapError((e) => stepError(state, node.name, e)),
+              )
             : out
           state.path.push(node.name)
           return Continue
@@ -382,7 +494,8 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
       case "decide":
         return Effect.gen(function* () {
           const value = yield* pure(node.name, () => node.decide(ctx))
-          if (typeof value !== "string") return yield* stepError(state, node.name, "decision must be a string")
+          if (typeof value !== "string")
+            return yield* stepError(state, node.name, "decision must be a string")
           ctx[node.name] = value
           state.path.push(`${node.name}=${value}`)
           return Continue
@@ -392,7 +505,11 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
           const value = ctx[node.name] as string
           const arm = node.arms[value]
           if (arm === undefined) {
-            return yield* new PlaybookDefinitionError({ playbook: def.meta.name, step: node.name, detail: `no arm for outcome '${value}'` })
+            return yield* new PlaybookDefinitionError({
+              playbook: def.meta.name,
+              step: node.name,
+              detail: `no arm for outcome '${value}'`,
+            })
           }
           return yield* runNodes(state, arm, `${prefix}${node.name}.${value}/`)
         })
@@ -402,27 +519,49 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
           const entries: Array<[string, AnyCall]> = Array.isArray(calls)
             ? calls.map((c, i) => [String(i), c as AnyCall])
             : Object.entries(calls as Record<string, AnyCall>)
-          const results = yield* Effect.forEach(
+          const exits = yield* Effect.forEach(
             entries,
-            ([key, call]) => {
-              const activity = callActivity(state, stepPath, key, call, node.options, "enrich")
-              return node.options.onError === "continue"
-                ? Effect.match(activity, {
-                    onSuccess: (value) => ({ _tag: "Success" as const, value }),
-                    onFailure: (error) => ({ _tag: "Failure" as const, error }),
-                  })
-                : activity
-            },
+            ([k, call]) =>
+              Effect.exit(
+                callActivity(
+                  state,
+                  `${stepPath}[${k}]`,
+                  idempotencyKey(state.executionId, stepPath, k),
+                  call,
+                  node.options,
+                ),
+              ),
             { concurrency: node.options.concurrency ?? 8 },
           )
-          ctx[node.name] = Array.isArray(calls) ? results : Object.fromEntries(entries.map(([k], i) => [k, results[i]]))
+          const records: Array<CallRecord> = entries.map(([k, call], i) => ({
+            _tag: "Done",
+            name: `${stepPath}[${k}]`,
+            key: idempotencyKey(state.executionId, stepPath, k),
+            call,
+            exit: exits[i]!,
+          }))
+          if (records.length > 0) yield* recordActivity(state, stepPath, "enrich", records, null)
+          const values = exits.map((exit) => {
+            if (Exit.isSuccess(exit))
+              return node.options.onError === "continue" ? { _tag: "Success", value: exit.value } : exit.value
+            const error = firstError(exit)
+            return node.options.onError === "continue" ? { _tag: "Failure", error } : exit
+          })
+          if (node.options.onError !== "continue") {
+            const failed = exits.find((e) => Exit.isFailure(e))
+            if (failed !== undefined && Exit.isFailure(failed)) return yield* Effect.failCause(failed.cause)
+          }
+          ctx[node.name] = Array.isArray(calls)
+            ? values
+            : Object.fromEntries(entries.map(([k], i) => [k, values[i]]))
           state.path.push(node.name)
           return Continue
         })
       case "act":
         return Effect.gen(function* () {
           const calls = yield* pure(node.name, () => node.calls(ctx))
-          const list = (Array.isArray(calls) ? calls : [calls]) as ReadonlyArray<AnyCall>
+          const single = !Array.isArray(calls)
+          const list = (single ? [calls] : calls) as ReadonlyArray<AnyCall>
           for (const call of list) {
             if (call.kind === "destructive" && state.approval === null && node.options.policy === undefined) {
               return yield* new PlaybookDefinitionError({
@@ -432,17 +571,89 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
               })
             }
           }
-          const results = yield* Effect.forEach(
+          const approvalRef =
+            state.approval ?? (node.options.policy ? `policy:${node.options.policy.name}` : null)
+          const keyOf = (i: number) => idempotencyKey(state.executionId, stepPath, single ? "" : i)
+          const nameOf = (i: number) => (single ? stepPath : `${stepPath}[${i}]`)
+          const verdicts = yield* guardStep(state, stepPath, list, approvalRef)
+          // Over budget: one approval gate for the step before anything runs.
+          const needApproval = verdicts.flatMap((v) => (v._tag === "RequireApproval" ? [v] : []))
+          let budgetGranted = false
+          if (needApproval.length > 0) {
+            const reasons = [...new Set(needApproval.map((v) => v.reason))]
+            const gate = yield* approveGate(
+              state,
+              `${stepPath}/guardrail`,
+              `${node.name} (guardrail)`,
+              {
+                roles: [...new Set(needApproval.flatMap((v) => v.roles))],
+                timeout: "4 hours",
+                onTimeout: "deny",
+                summary: () => `Guardrail: ${reasons.join("; ")}`,
+              },
+              planOf(list),
+            )
+            budgetGranted = gate.outcome.decision === "approved"
+          }
+          const records = yield* Effect.forEach(
             list.map((call, i) => [i, call] as const),
-            ([i, call]) => callActivity(state, stepPath, Array.isArray(calls) ? i : "", call, node.options, "act"),
+            ([i, call]): Effect.Effect<CallRecord, never, any> => {
+              const v = verdicts[i]!
+              const base = { name: nameOf(i), key: keyOf(i), call }
+              if (v._tag === "Plan") return Effect.succeed({ _tag: "Planned", ...base })
+              if (v._tag === "Block") return Effect.succeed({ _tag: "Blocked", ...base, reason: v.reason })
+              if (v._tag === "RequireApproval" && !budgetGranted) {
+                return Effect.succeed({
+                  _tag: "Blocked",
+                  ...base,
+                  reason: `${v.reason} (approval not granted)`,
+                })
+              }
+              return Effect.map(
+                Effect.exit(callActivity(state, base.name, base.key, call, node.options)),
+                (exit) => ({ _tag: "Done", ...base, exit }),
+              )
+            },
             { concurrency: node.options.concurrency ?? 4 },
           )
-          ctx[node.name] = Array.isArray(calls) ? results : results[0]
-          state.path.push(node.name)
+          yield* recordActivity(state, stepPath, "act", records, approvalRef)
+          for (const r of records)
+            if (r._tag === "Done" && Exit.isFailure(r.exit)) return yield* Effect.failCause(r.exit.cause)
+          const values = records.map((r) =>
+            r._tag === "Done" && Exit.isSuccess(r.exit) ? r.exit.value : undefined,
+          )
+          ctx[node.name] = single ? values[0] : values
+          state.path.push(records.some((r) => r._tag === "Planned") ? `${node.name}(planned)` : node.name)
           return Continue
         })
       case "approve":
-        return approveGate(state, nodes, index, stepPath, prefix, node.options, node.denied)
+        return Effect.gen(function* () {
+          const { requestId, outcome } = yield* approveGate(
+            state,
+            stepPath,
+            node.name,
+            node.options,
+            plannedActions(nodes, index + 1, ctx),
+          )
+          if (outcome.decision === "approved") {
+            ctx[node.name] = { decision: "approved", approvers: outcome.approvers, requestId }
+            state.approval = requestId
+            state.path.push(`${node.name}=approved`)
+            return Continue
+          }
+          ctx[node.name] = {
+            decision: outcome.decision,
+            approvers: outcome.decision === "denied" ? outcome.approvers : [],
+            requestId,
+            comment: outcome.decision === "denied" ? outcome.comment : null,
+          }
+          state.path.push(`${node.name}=${outcome.decision}`)
+          if (node.denied !== undefined) {
+            const flow = yield* runNodes(state, node.denied, `${prefix}${node.name}.denied/`)
+            if (flow._tag === "End") return flow
+          }
+          return { _tag: "End", status: outcome.decision === "timeout" ? "timed_out" : "denied" } as const
+        })
       case "case":
         return Effect.gen(function* () {
           const update = yield* pure(node.name, () => node.update(ctx))
@@ -453,7 +664,8 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
               const actor = playbookActor(def)
               const { note, observables, ...patch } = update
               if (Object.keys(patch).length > 0) yield* store.update(state.caseId, patch, actor)
-              if (observables && observables.length > 0) yield* store.addObservables(state.caseId, observables as never)
+              if (observables && observables.length > 0)
+                yield* store.addObservables(state.caseId, observables as never)
               if (note !== undefined) yield* store.addNote(state.caseId, actor.id, note)
             }).pipe(Effect.orDie),
           })
@@ -466,7 +678,11 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
             name: stepPath,
             execute: Effect.gen(function* () {
               const store = yield* CaseStore
-              yield* store.update(state.caseId, { status: close.status ?? "closed", resolution: close.resolution }, playbookActor(def))
+              yield* store.update(
+                state.caseId,
+                { status: close.status ?? "closed", resolution: close.resolution },
+                playbookActor(def),
+              )
             }).pipe(Effect.orDie),
           })
           state.path.push("close")
@@ -476,12 +692,16 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
         return Effect.gen(function* () {
           const input = yield* pure(node.name, () => node.input(ctx))
           const child = compiledChild(node.playbook)
-          const encoded = yield* Schema.encodeUnknownEffect(node.playbook.trigger as Schema.Codec<unknown, unknown>)(input).pipe(
-            Effect.mapError((e) => stepError(state, node.name, e)),
-          )
-          const result = yield* child.workflow.execute({ key: `${state.executionId}/${stepPath}`, input: encoded }).pipe(
-            Effect.mapError((e) => (e instanceof ConnectorError || e instanceof StepError ? e : stepError(state, node.name, e))),
-          )
+          const encoded = yield* Schema.encodeUnknownEffect(
+            node.playbook.trigger as Schema.Codec<unknown, unknown>,
+          )(input).pipe(Effect.mapError((e) => stepError(state, node.name, e)))
+          const result = yield* child.workflow
+            .execute({ key: `${state.executionId}/${stepPath}`, input: encoded })
+            .pipe(
+              Effect.mapError((e) =>
+                e instanceof ConnectorError || e instanceof StepError ? e : stepError(state, node.name, e),
+              ),
+            )
           ctx[node.name] = { status: result.status, runId: result.runId, caseId: result.caseId }
           state.path.push(node.name)
           return Continue
@@ -489,19 +709,23 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
     }
   }
 
+  /**
+   * A durable approval gate: records the request (random id, payload hash) in the case, then
+   * races the gate's deferred against a durable clock. Escalates once when asked. A timeout
+   * is recorded and treated as a refusal: never an approval.
+   */
   const approveGate = (
     state: RunState,
-    nodes: ReadonlyArray<Node>,
-    index: number,
     gatePath: string,
-    prefix: string,
-    options: ApproveOptions,
-    denied: ReadonlyArray<Node> | undefined,
+    displayName: string,
+    options: Omit<ApproveOptions, "summary"> & { readonly summary: (ctx: Ctx) => string },
+    planned: ReadonlyArray<PlannedSummary>,
   ) =>
     Effect.gen(function* () {
-      const node = nodes[index]!
-      const summary = yield* Effect.try({ try: () => options.summary(state.ctx), catch: (e) => stepError(state, node.name, e) })
-      const planned = plannedActions(nodes, index + 1, state.ctx)
+      const summary = yield* Effect.try({
+        try: () => options.summary(state.ctx),
+        catch: (e) => stepError(state, displayName, e),
+      })
       const payloadHash = sha256Hex(stableStringify({ gate: gatePath, summary, planned }))
       const timeoutMillis = Duration.toMillis(Duration.fromInputUnsafe(options.timeout))
       const requestId = yield* Activity.make({
@@ -531,12 +755,12 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
           yield* store.appendTimeline(state.caseId, {
             kind: "approval.requested",
             actor: playbookActor(def),
-            message: `approval '${node.name}' requested from ${options.roles.join(", ")}: ${summary}`,
+            message: `approval '${displayName}' requested from ${options.roles.join(", ")}: ${summary}`,
             data: { requestId: id, payloadHash, planned },
           })
           return id
         }).pipe(Effect.orDie),
-      })
+      }).pipe((a) => a.annotate(ClusterSchema.WithTransaction, true))
       const deferred = gateDeferred(gatePath)
       const race = (round: string, duration: Duration.Input) =>
         DurableDeferred.raceAll({
@@ -559,52 +783,84 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
           name: `${gatePath}/escalate`,
           execute: Effect.gen(function* () {
             const store = yield* CaseStore
-            yield* store.decideApproval(requestId, { decision: "escalated", approvers: [], comment: null, roles: [...escalate.roles], extendMillis: Duration.toMillis(Duration.fromInputUnsafe(escalate.timeout)) })
+            yield* store.decideApproval(requestId, {
+              decision: "escalated",
+              approvers: [],
+              comment: null,
+              roles: [...escalate.roles],
+              extendMillis: Duration.toMillis(Duration.fromInputUnsafe(escalate.timeout)),
+            })
             yield* store.appendTimeline(state.caseId, {
               kind: "approval.requested",
               actor: { kind: "system", id: "riposte" },
-              message: `approval '${node.name}' escalated to ${escalate.roles.join(", ")}`,
+              message: `approval '${displayName}' escalated to ${escalate.roles.join(", ")}`,
               data: { requestId },
             })
           }).pipe(Effect.orDie),
-        })
+        }).pipe((a) => a.annotate(ClusterSchema.WithTransaction, true))
         outcome = yield* race("escalated", escalate.timeout)
       }
       if (outcome.decision === "timeout") {
-        // Never auto-approve: a timeout is recorded and treated as a refusal.
         yield* Activity.make({
           name: `${gatePath}/timeout`,
           execute: Effect.gen(function* () {
             const store = yield* CaseStore
-            yield* store.decideApproval(requestId, { decision: "timeout", approvers: [], comment: null })
+            yield* store
+              .decideApproval(requestId, { decision: "timeout", approvers: [], comment: null })
+              .pipe(
+                // A decision that raced the clock and won in the store stays as decided.
+                Effect.catchIf(
+                  (e) => e.reason === "Conflict",
+                  () => Effect.void,
+                ),
+              )
             yield* store.appendTimeline(state.caseId, {
               kind: "approval.decided",
               actor: { kind: "system", id: "riposte" },
-              message: `approval '${node.name}' timed out: treated as denied`,
+              message: `approval '${displayName}' timed out: treated as denied`,
               data: { requestId },
             })
           }).pipe(Effect.orDie),
-        })
+        }).pipe((a) => a.annotate(ClusterSchema.WithTransaction, true))
       }
-      if (outcome.decision === "approved") {
-        state.ctx[node.name] = { decision: "approved", approvers: outcome.approvers, requestId }
-        state.approval = requestId
-        state.path.push(`${node.name}=approved`)
-        return Continue
-      }
-      const refused = {
-        decision: outcome.decision,
-        approvers: outcome.decision === "denied" ? outcome.approvers : [],
-        requestId,
-        comment: outcome.decision === "denied" ? outcome.comment : null,
-      }
-      state.ctx[node.name] = refused
-      state.path.push(`${node.name}=${outcome.decision}`)
-      if (denied !== undefined) {
-        const flow = yield* runNodes(state, denied, `${prefix}${node.name}.denied/`)
-        if (flow._tag === "End") return flow
-      }
-      return { _tag: "End", status: outcome.decision === "timeout" ? "timed_out" : "denied" } as const
+      return { requestId, outcome }
+    })
+
+  /** Consults the guardrails once per act step, in a journaled activity (counters reserved once). */
+  const guardStep = (
+    state: RunState,
+    stepPath: string,
+    list: ReadonlyArray<AnyCall>,
+    approvalRef: string | null,
+  ) =>
+    Effect.gen(function* () {
+      const guard = yield* Guardrails
+      if (guard === allowAll) return list.map((): Verdict => ({ _tag: "Allow" }))
+      return yield* Activity.make({
+        name: `${stepPath}/guard`,
+        success: Schema.Array(Verdict),
+        execute: Effect.gen(function* () {
+          const store = yield* CaseStore
+          const record = yield* store.get(state.caseId).pipe(Effect.orDie)
+          const planned: Array<PlannedCall> = list.map((call, index) => ({
+            runId: state.runId,
+            caseId: state.caseId,
+            playbook: def.meta.name,
+            playbookVersion: def.meta.version,
+            tenant: record.tenant,
+            step: stepPath,
+            index,
+            connector: call.connector,
+            action: call.action,
+            kind: call.kind,
+            budget: call.definition.budget,
+            targets: targetsOf(call),
+            input: redactInput(call.input),
+            approvalRef,
+          }))
+          return yield* guard.check(planned)
+        }),
+      }).pipe((a) => a.annotate(ClusterSchema.WithTransaction, true))
     })
 
   const children = childrenOf(def)
@@ -622,8 +878,12 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
   const body: Compiled["body"] = (payload, executionId) =>
     Effect.gen(function* () {
       const runId = runIdOf(tag, executionId)
-      const trigger = yield* Schema.decodeUnknownEffect(def.trigger as Schema.Codec<unknown, unknown>)(payload.input).pipe(
-        Effect.mapError((issue) => new StepError({ playbook: def.meta.name, step: "trigger", detail: String(issue) })),
+      const trigger = yield* Schema.decodeUnknownEffect(def.trigger as Schema.Codec<unknown, unknown>)(
+        payload.input,
+      ).pipe(
+        Effect.mapError(
+          (issue) => new StepError({ playbook: def.meta.name, step: "trigger", detail: String(issue) }),
+        ),
       )
       const title = def.caseTitle ? def.caseTitle(trigger) : `${def.meta.name}: ${payload.key.slice(0, 80)}`
       const caseId = yield* Activity.make({

@@ -23,10 +23,12 @@ const secretKey = /pass(word)?|secret|token|api[-_]?key|authorization|cookie|cre
 /** Removes secret-looking fields and Redacted values before an input is written to a case. */
 export const redactInput = (value: unknown, depth = 0): unknown => {
   if (depth > 8) return "[depth]"
-  if (value === null || typeof value !== "object") return typeof value === "string" && value.length > 2048 ? `${value.slice(0, 2048)}…` : value
+  if (value === null || typeof value !== "object")
+    return typeof value === "string" && value.length > 2048 ? `${value.slice(0, 2048)}…` : value
   if (Redacted.isRedacted(value)) return "<redacted>"
   if (Array.isArray(value)) return value.slice(0, 200).map((v) => redactInput(v, depth + 1))
   const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(value)) out[k] = secretKey.test(k) ? "<redacted>" : redactInput(v, depth + 1)
+  for (const [k, v] of Object.entries(value))
+    out[k] = secretKey.test(k) ? "<redacted>" : redactInput(v, depth + 1)
   return out
 }
