@@ -1,0 +1,7 @@
+/**
+ * Durable Riposte engines: embedded SQLite, Postgres, several runners (effect/cluster).
+ *
+ * @since 0.1.0
+ */
+export * as Durable from "./Durable.ts"
+export * as DurableError from "./DurableError.ts"
