@@ -120,6 +120,13 @@ export const ActionRecord = Schema.Struct({
   approvalRef: Schema.NullOr(Schema.String),
   actor: Actor,
   at: Schema.Number,
+  /**
+   * How to reverse this action, when its connector declares an `undo`: the call to make.
+   * Written for succeeded destructive actions; read by rollback.
+   */
+  undo: Schema.optional(
+    Schema.NullOr(Schema.Struct({ connector: Schema.String, action: Schema.String, input: Schema.Unknown })),
+  ),
 })
 export type ActionRecord = typeof ActionRecord.Type
 

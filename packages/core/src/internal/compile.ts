@@ -264,6 +264,18 @@ const callActivity = (state: RunState, name: string, key: string, call: AnyCall,
   })
 }
 
+/** The reverse call of a succeeded action whose connector declares `undo`, or null. */
+const undoOf = (r: CallRecord): { connector: string; action: string; input: unknown } | null => {
+  const def = r.call.definition
+  if (r._tag !== "Done" || !Exit.isSuccess(r.exit) || def.undo === undefined) return null
+  try {
+    const input = def.undoInput ? def.undoInput(r.call.input as never, r.exit.value as never) : r.call.input
+    return { connector: r.call.connector, action: def.undo, input }
+  } catch {
+    return null
+  }
+}
+
 /** How one call of a step ended, as the body knows it (from journaled results). */
 type CallRecord =
   | {
@@ -354,6 +366,7 @@ const recordActivity = (
             approvalRef,
             actor,
             at,
+            undo: undoOf(r),
           })
           if (r._tag === "Blocked") {
             yield* store.appendTimeline(state.caseId, {
