@@ -105,6 +105,21 @@ const Ip = Schema.String.check(
   }),
 )
 
+type Stats = typeof AnalysisStats.Type
+
+/**
+ * Reads engine counts as a verdict: 3 or more engines saying malicious is malicious, any
+ * malicious or suspicious engine is suspicious, otherwise benign. No analysis is unknown.
+ */
+export const assessStats = (stats: Stats | undefined): Connector.Assessment => {
+  if (stats === undefined) return { verdict: "unknown", summary: "no engine analysis" }
+  const summary = `${stats.malicious} malicious, ${stats.suspicious} suspicious of ${stats.harmless + stats.malicious + stats.suspicious + stats.undetected} engines`
+  if (stats.malicious >= 3) return { verdict: "malicious", score: stats.malicious, summary }
+  if (stats.malicious + stats.suspicious > 0)
+    return { verdict: "suspicious", score: stats.malicious, summary }
+  return { verdict: "benign", score: 0, summary }
+}
+
 export const VirusTotal = Connector.make("virustotal", {
   version: "3",
   description: "VirusTotal API v3: reputation reports for files, URLs, domains and IPs; URL submission.",
@@ -113,24 +128,32 @@ export const VirusTotal = Connector.make("virustotal", {
       input: Schema.Struct({ hash: Hash }),
       output: FileReport,
       kind: "read",
+      targets: (i) => [i.hash],
+      assess: (o) => assessStats(o.data.attributes.last_analysis_stats),
       description: "GET /files/{hash}",
     }),
     urlReport: Connector.action({
       input: Schema.Struct({ url: Url }),
       output: UrlReport,
       kind: "read",
+      targets: (i) => [i.url],
+      assess: (o) => assessStats(o.data.attributes.last_analysis_stats),
       description: "GET /urls/{base64url(url)}",
     }),
     domainReport: Connector.action({
       input: Schema.Struct({ domain: Domain }),
       output: DomainReport,
       kind: "read",
+      targets: (i) => [i.domain],
+      assess: (o) => assessStats(o.data.attributes.last_analysis_stats),
       description: "GET /domains/{domain}",
     }),
     ipReport: Connector.action({
       input: Schema.Struct({ ip: Ip }),
       output: IpReport,
       kind: "read",
+      targets: (i) => [i.ip],
+      assess: (o) => assessStats(o.data.attributes.last_analysis_stats),
       description: "GET /ip_addresses/{ip}",
     }),
     submitUrl: Connector.action({
