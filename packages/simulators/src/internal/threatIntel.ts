@@ -161,9 +161,18 @@ export const abuseipdb: ReadonlyArray<Route> = [
   },
 ]
 
-/** MISP REST API. restSearch/add-attribute bodies use the recorded attribute shape. */
+/**
+ * MISP REST API. restSearch/add-attribute bodies use the recorded attribute shape. Added
+ * attributes and sightings are kept: a restSearch scoped to an event (`eventid`) answers from
+ * the added attributes, and `/sightings/restSearch/:context` finds sightings by `source`
+ * (reference: https://www.misp-project.org/openapi/#tag/Sightings), so connectors can
+ * reconcile before adding.
+ */
 export const misp = (): ReadonlyArray<Route> => {
   let nextAttributeId = 1000
+  let nextSightingId = 500
+  const attributes: Array<Record<string, unknown>> = []
+  const sightings: Array<Record<string, unknown>> = []
   const recordedAttribute = () =>
     (fixture<{ Attribute: Array<Record<string, unknown>> }>("misp/attribute.json").Attribute[0] ??
       {}) as Record<string, unknown>
@@ -174,6 +183,17 @@ export const misp = (): ReadonlyArray<Route> => {
       handle: ({ body }) => {
         const value = field(body, "value")
         if (value === unknownIndicator) return json(200, { response: { Attribute: [] } })
+        const eventId = field(body, "eventid")
+        if (eventId !== undefined) {
+          const type = field(body, "type")
+          const found = attributes.filter(
+            (a) =>
+              a.event_id === eventId &&
+              (value === undefined || a.value === value) &&
+              (type === undefined || a.type === type),
+          )
+          return json(200, { response: { Attribute: found } })
+        }
         const attribute = {
           ...recordedAttribute(),
           id: "991",
@@ -192,10 +212,18 @@ export const misp = (): ReadonlyArray<Route> => {
         const type = field(body, "type")
         if (value === undefined || type === undefined)
           return json(403, { name: "Could not add Attribute", errors: {} })
+        if (attributes.some((a) => a.event_id === params.eventId && a.value === value && a.type === type)) {
+          // What MISP answers for a duplicate value in one event.
+          return json(403, {
+            name: "Could not add Attribute",
+            message: "Could not add Attribute",
+            errors: { value: ["A similar attribute already exists for this event."] },
+          })
+        }
         const id = String(nextAttributeId++)
-        return json(200, {
-          Attribute: { ...recordedAttribute(), ...(body as object), id, event_id: params.eventId },
-        })
+        const attribute = { ...recordedAttribute(), ...(body as object), id, event_id: params.eventId }
+        attributes.push(attribute)
+        return json(200, { Attribute: attribute })
       },
     },
     {
@@ -204,9 +232,26 @@ export const misp = (): ReadonlyArray<Route> => {
       write: true,
       handle: ({ body }) => {
         const recorded = fixture<Record<string, unknown>>("misp/sighting.json")
-        return json(200, {
-          Sighting: { ...recorded, ...(typeof body === "object" && body !== null ? body : {}) },
-        })
+        const sighting = {
+          ...recorded,
+          ...(typeof body === "object" && body !== null ? body : {}),
+          id: String(nextSightingId++),
+        }
+        sightings.push(sighting)
+        return json(200, { Sighting: sighting })
+      },
+    },
+    {
+      // reference: https://www.misp-project.org/openapi/#tag/Sightings/operation/restSearchSightings
+      method: "POST",
+      pattern: "/sightings/restSearch/:context",
+      handle: ({ body }) => {
+        const source = field(body, "source")
+        const value = field(body, "value")
+        const found = sightings.filter(
+          (s) => (source === undefined || s.source === source) && (value === undefined || s.value === value),
+        )
+        return json(200, { response: found.map((s) => ({ Sighting: s })) })
       },
     },
   ]
