@@ -46,7 +46,8 @@ export const Blocklist = Connector.make("blocklist", {
     }),
     /** The live entries. */
     list: Connector.action({
-      input: Schema.Struct({}),
+      // Not `Schema.Struct({})`: that accepts any non-null value (42, "x"); this accepts only `{}`.
+      input: Schema.Record(Schema.String, Schema.Never),
       output: Schema.Struct({ entries: Schema.Array(Schema.String) }),
       kind: "read",
     }),

@@ -15,6 +15,8 @@ export const MessageRef = Schema.Struct({
   subject: Schema.optional(Schema.NullOr(Schema.String)),
   receivedDateTime: Schema.optional(Schema.NullOr(Schema.String)),
   parentFolderId: Schema.optional(Schema.NullOr(Schema.String)),
+  /** The Internet Message-ID header, so a quarantine can reconcile after a lost reply. */
+  internetMessageId: Schema.optional(Schema.NullOr(Schema.String)),
 })
 export type MessageRef = typeof MessageRef.Type
 
@@ -26,25 +28,35 @@ export const GraphMail = Connector.make("microsoft-graph-mail", {
     searchMessages: Connector.action({
       input: Schema.Struct({
         internetMessageId: Schema.String.check(Schema.isMinLength(3), Schema.isMaxLength(998)),
-        mailboxes: Schema.optional(Schema.Array(Schema.String)),
+        mailboxes: Schema.optional(Schema.Array(Schema.String).check(Schema.isMaxLength(10_000))),
       }),
       output: Schema.Struct({ messages: Schema.Array(MessageRef) }),
       kind: "read",
       targets: (i) => [i.internetMessageId],
     }),
-    /** Moves one copy to the quarantine folder. Undo: `restoreMessage`. */
+    /**
+     * Moves one copy to the quarantine folder. Undo: `restoreMessage`. With `internetMessageId`,
+     * a replay whose first attempt already moved the message (its id changed) finds it in the
+     * quarantine folder and succeeds without moving it again.
+     */
     quarantineMessage: Connector.action({
       input: Schema.Struct({
         mailbox: Schema.String,
         id: Schema.String,
         folder: Schema.optional(Schema.String),
+        internetMessageId: Schema.optional(
+          Schema.String.check(Schema.isMinLength(3), Schema.isMaxLength(998)),
+        ),
       }),
       output: Schema.Struct({ mailbox: Schema.String, id: Schema.String, previousId: Schema.String }),
       kind: "destructive",
       budget: "mailbox",
       targets: (i) => [i.mailbox],
       undo: "restoreMessage",
-      undoInput: (_input, output) => ({ mailbox: output.mailbox, id: output.id }),
+      undoInput: (input, output) =>
+        input.internetMessageId === undefined
+          ? { mailbox: output.mailbox, id: output.id }
+          : { mailbox: output.mailbox, id: output.id, internetMessageId: input.internetMessageId },
     }),
     /** Moves a message back to the inbox. */
     restoreMessage: Connector.action({

@@ -266,10 +266,12 @@ export const edl = (now: () => number) => {
         const ttl = (body as { ttlSeconds?: unknown }).ttlSeconds
         if (ttl !== undefined && (typeof ttl !== "number" || !(ttl > 0)))
           return json(400, { error: "ttlSeconds must be > 0" })
-        const existed = entries.has(value)
+        const previous = entries.get(value)
+        const existed =
+          previous !== undefined && (previous.expiresAt === undefined || previous.expiresAt > now())
         const entry = { value, expiresAt: ttl === undefined ? undefined : now() + ttl * 1000 }
         entries.set(value, entry)
-        return json(existed ? 200 : 201, entry)
+        return json(existed ? 200 : 201, { value, expiresAt: entry.expiresAt ?? null, created: !existed })
       },
     },
     {
@@ -278,6 +280,13 @@ export const edl = (now: () => number) => {
       write: true,
       handle: ({ params }) =>
         entries.delete(params.value ?? "") ? { status: 204 } : json(404, { error: "no such entry" }),
+    },
+    {
+      // JSON view of the live entries, for clients (firewalls poll the text list below).
+      method: "GET",
+      pattern: "/edl/entries",
+      handle: () =>
+        json(200, { entries: live().map((e) => ({ value: e.value, expiresAt: e.expiresAt ?? null })) }),
     },
     {
       method: "GET",
