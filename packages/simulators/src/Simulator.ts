@@ -77,6 +77,7 @@ export interface Options {
 }
 
 const makeState = (now: () => number) => {
+  const reputation = ThreatIntel.reputation()
   const jira = Collaboration.jira()
   const thehive = Collaboration.thehive()
   const mail = GraphMail.make()
@@ -84,7 +85,7 @@ const makeState = (now: () => number) => {
   const falcon = Responders.falcon()
   const edl = Responders.edl(now)
   const routes: Record<Vendor, ReadonlyArray<Route>> = {
-    virustotal: ThreatIntel.virustotal,
+    virustotal: ThreatIntel.virustotal(reputation),
     urlscan: ThreatIntel.urlscan,
     urlhaus: ThreatIntel.urlhaus,
     abuseipdb: ThreatIntel.abuseipdb,
@@ -97,7 +98,7 @@ const makeState = (now: () => number) => {
     falcon: falcon.routes,
     edl: edl.routes,
   }
-  return { routes, jira, thehive, mail, okta, falcon, edl }
+  return { routes, reputation, jira, thehive, mail, okta, falcon, edl }
 }
 type State = ReturnType<typeof makeState>
 
@@ -115,6 +116,8 @@ export interface Handle {
   readonly close: () => Promise<void>
   /** Graph mailboxes. */
   readonly mail: GraphMail.MailStore
+  /** Seeded VirusTotal verdicts: `sim.reputation.set("evil.example", "malicious")`. */
+  readonly reputation: ThreatIntel.Reputation
   readonly okta: {
     readonly seed: State["okta"]["seed"]
     readonly user: (id: string) => Responders.OktaUser | undefined
@@ -277,6 +280,9 @@ export const start = async (options: Options = {}): Promise<Handle> => {
       }),
     get mail() {
       return state.mail.store
+    },
+    get reputation() {
+      return state.reputation
     },
     get okta() {
       return { seed: state.okta.seed, user: (id: string) => state.okta.users.get(id) }

@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { Simulator } from "../src/index.ts"
 import { call } from "./helpers.ts"
 
@@ -265,6 +265,28 @@ describe("simulator behaviour", () => {
       assert.strictEqual((await call(`${edl}/edl/entries/evil.example`, { method: "DELETE" })).status, 204)
       assert.strictEqual((await call(`${edl}/edl/list`)).text, "")
       assert.strictEqual((await call(`${edl}/edl/entries/evil.example`, { method: "DELETE" })).status, 404)
+    } finally {
+      await sim.close()
+    }
+  })
+})
+
+describe("seeded VirusTotal reputations", () => {
+  it("answers the seeded verdict for URLs (by VirusTotal's URL id), domains and hashes; others get the recording", async () => {
+    const sim = await Simulator.start({ vendors: ["virustotal"] })
+    try {
+      sim.reputation.set("https://ok.example/", "benign")
+      sim.reputation.set("evil.example", "malicious")
+      const get = async (path: string) => {
+        const res = await fetch(`${sim.urlOf("virustotal")}/api/v3/${path}`)
+        return (
+          (await res.json()) as { data: { attributes: { last_analysis_stats: { malicious: number } } } }
+        ).data.attributes.last_analysis_stats.malicious
+      }
+      expect(await get(`urls/${Buffer.from("https://ok.example/").toString("base64url")}`)).toBe(0)
+      expect(await get("domains/evil.example")).toBe(12)
+      // Unseeded: the recorded fixture's counts.
+      expect(await get("domains/other.example")).toBe(8)
     } finally {
       await sim.close()
     }

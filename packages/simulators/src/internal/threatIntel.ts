@@ -13,27 +13,70 @@ export const unknownIndicator = "unknown.invalid"
 const vtNotFound = (id: string) =>
   json(404, { error: { code: "NotFoundError", message: `Resource "${id}" not found` } })
 
-const withId = (path: string, id: string) => {
-  const body = fixture<{ data: { id: string } }>(path)
+/** A verdict the VirusTotal simulator answers for a seeded indicator. */
+export type SeededVerdict = "malicious" | "suspicious" | "benign"
+
+const seededStats: Record<
+  SeededVerdict,
+  { harmless: number; malicious: number; suspicious: number; undetected: number; timeout: number }
+> = {
+  malicious: { harmless: 58, malicious: 12, suspicious: 2, undetected: 20, timeout: 0 },
+  suspicious: { harmless: 70, malicious: 1, suspicious: 3, undetected: 18, timeout: 0 },
+  benign: { harmless: 72, malicious: 0, suspicious: 0, undetected: 20, timeout: 0 },
+}
+
+/**
+ * Seeded reputations: indicator value (URL, domain, hash, IP) → verdict. Unseeded indicators
+ * get the recorded fixture as it is (whose engines flag it).
+ */
+export const reputation = () => {
+  const verdicts = new Map<string, SeededVerdict>()
+  return {
+    set: (value: string, verdict: SeededVerdict) => void verdicts.set(value, verdict),
+    get: (value: string) => verdicts.get(value),
+    clear: () => verdicts.clear(),
+  }
+}
+export type Reputation = ReturnType<typeof reputation>
+
+/** VirusTotal's URL identifier is the unpadded base64url of the URL. */
+const urlFromId = (id: string): string => {
+  try {
+    return Buffer.from(id, "base64url").toString("utf8")
+  } catch {
+    return id
+  }
+}
+
+const withId = (path: string, id: string, seeded?: SeededVerdict) => {
+  const body = fixture<{ data: { id: string; attributes?: Record<string, unknown> } }>(path)
   body.data.id = id
+  if (seeded !== undefined && body.data.attributes)
+    body.data.attributes.last_analysis_stats = { ...seededStats[seeded] }
   return json(200, body)
 }
 
 /** VirusTotal API v3, under `/api/v3`. */
-export const virustotal: ReadonlyArray<Route> = [
+export const virustotal = (rep: Reputation): ReadonlyArray<Route> => [
   {
     method: "GET",
     pattern: "/api/v3/files/:id",
     handle: ({ params }) =>
       params.id === unknownIndicator
         ? vtNotFound(params.id)
-        : withId("virustotal/private_file.json", params.id ?? ""),
+        : withId("virustotal/private_file.json", params.id ?? "", rep.get(params.id ?? "")),
   },
   {
     method: "GET",
     pattern: "/api/v3/urls/:id",
     handle: ({ params }) =>
-      params.id === unknownIndicator ? vtNotFound(params.id) : withId("virustotal/url.json", params.id ?? ""),
+      params.id === unknownIndicator
+        ? vtNotFound(params.id)
+        : withId(
+            "virustotal/url.json",
+            params.id ?? "",
+            rep.get(urlFromId(params.id ?? "")) ?? rep.get(params.id ?? ""),
+          ),
   },
   {
     method: "GET",
@@ -41,7 +84,7 @@ export const virustotal: ReadonlyArray<Route> = [
     handle: ({ params }) =>
       params.domain === unknownIndicator
         ? vtNotFound(params.domain)
-        : withId("virustotal/domain.json", params.domain ?? ""),
+        : withId("virustotal/domain.json", params.domain ?? "", rep.get(params.domain ?? "")),
   },
   {
     // reference shape (fixtures/virustotal/ip_address.json): https://docs.virustotal.com/reference/ip-info
@@ -50,7 +93,7 @@ export const virustotal: ReadonlyArray<Route> = [
     handle: ({ params }) =>
       params.ip === unknownIndicator
         ? vtNotFound(params.ip)
-        : withId("virustotal/ip_address.json", params.ip ?? ""),
+        : withId("virustotal/ip_address.json", params.ip ?? "", rep.get(params.ip ?? "")),
   },
   {
     // reference: https://docs.virustotal.com/reference/scan-url
