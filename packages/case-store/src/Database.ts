@@ -96,6 +96,8 @@ export interface ActionsTable {
   readonly actor_kind: string
   readonly actor_id: string
   readonly at: Millis
+  /** JSON `{ connector, action, input }` of the reverse call, or null (migration v2). */
+  readonly undo?: string | null
 }
 
 export interface ApprovalsTable {

@@ -151,8 +151,15 @@ const initial: Migration = {
   },
 }
 
+/** v2: `riposte_case_actions.undo`, the JSON reverse call of an undoable action (rollback). */
+const actionUndo: Migration = {
+  version: 2,
+  name: "action-undo",
+  statements: (db) => [db.schema.alterTable("riposte_case_actions").addColumn("undo", "text")],
+}
+
 /** All migrations, in version order. */
-export const migrations: ReadonlyArray<Migration> = [initial]
+export const migrations: ReadonlyArray<Migration> = [initial, actionUndo]
 
 /**
  * Brings the case-store tables up to the latest version on the current `SqlClient`; returns the

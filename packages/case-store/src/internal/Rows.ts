@@ -114,6 +114,8 @@ export const toAction = (r: Selectable<Database.ActionsTable>): CaseModel.Action
   approvalRef: r.approval_ref,
   actor: { kind: r.actor_kind as CaseModel.Actor["kind"], id: r.actor_id },
   at: num(r.at),
+  // Rows without a reverse call read back without the optional field, as they were recorded.
+  ...(r.undo === undefined || r.undo === null ? {} : { undo: json<CaseModel.ActionRecord["undo"]>(r.undo) }),
 })
 
 export const toApproval = (r: Selectable<Database.ApprovalsTable>): CaseModel.ApprovalRecord => ({

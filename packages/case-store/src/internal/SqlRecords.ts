@@ -74,6 +74,7 @@ export const make = (ctx: SqlContext) => {
     const at = input.at ?? (yield* Clock.currentTimeMillis)
     const a = yield* V.action({ ...input, at })
     const inputText = yield* V.jsonText(a.input, "action.input")
+    const undoText = a.undo === undefined || a.undo === null ? null : yield* V.jsonText(a.undo, "action.undo")
     yield* tx(
       Effect.gen(function* () {
         yield* lockCase(a.caseId)
@@ -93,6 +94,7 @@ export const make = (ctx: SqlContext) => {
             actor_kind: a.actor.kind,
             actor_id: a.actor.id,
             at,
+            undo: undoText,
           }),
         )
         yield* appendEvent(a.caseId, at, "action", a.actor, `${a.connector}.${a.action} ${a.status}`, {
