@@ -33,6 +33,27 @@ export const socMailbox = "soc@corp.example"
 const httpUrl = /^https?:\/\/[^\s]{1,2040}$/i
 const domainName = /^(?=.{1,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/i
 
+/**
+ * Domains never blocked whole, whatever their reputation: shared mail providers, URL
+ * shorteners and our own domain. Their malicious URLs and senders are blocked instead.
+ */
+export const neverBlockDomains: ReadonlySet<string> = new Set([
+  "gmail.com",
+  "googlemail.com",
+  "outlook.com",
+  "hotmail.com",
+  "live.com",
+  "yahoo.com",
+  "icloud.com",
+  "proton.me",
+  "is.gd",
+  "bit.ly",
+  "tinyurl.com",
+  "t.co",
+  "shorturl.at",
+  "corp.example",
+])
+
 /** At most this many lookups per kind: a message with 10,000 links must not cost 10,000 calls. */
 export const limits = { urls: 20, domains: 10, files: 10 } as const
 
@@ -130,6 +151,7 @@ export const phishing = playbook("phishing", {
           ...(ctx.indicators.sender ? [ctx.indicators.sender] : []),
           ...ctx.judgement.indicators
             .filter((i) => i.verdict === "malicious" && i.type !== "sha256")
+            .filter((i) => i.type !== "domain" || !neverBlockDomains.has(i.value))
             .map((i) => i.value),
         ])
         .approve("purge-approval", {
@@ -144,7 +166,11 @@ export const phishing = playbook("phishing", {
         })
         .act("purge", (ctx) =>
           ctx.copies.search.messages.map((m) =>
-            GraphMail.quarantineMessage({ mailbox: m.mailbox, id: m.id }),
+            GraphMail.quarantineMessage({
+              mailbox: m.mailbox,
+              id: m.id,
+              ...(m.internetMessageId ? { internetMessageId: m.internetMessageId } : {}),
+            }),
           ),
         )
         .act("block", (ctx) =>

@@ -170,3 +170,23 @@ describe("phishing playbook (in-memory engine, mocked connectors, real emails)",
     assert.notInclude(chart, "DESTRUCTIVE: notify")
   })
 })
+
+describe("blocking policy", () => {
+  it.effect(
+    "a shortener or shared mail domain is never blocked whole: its malicious URL and the sender are",
+    () => {
+      const m = mocks({ malicious: ["is.gd"] })
+      return Effect.gen(function* () {
+        const engine = yield* Engine.Engine
+        const fiber = yield* Effect.forkChild(engine.run(phishing, report("sample-242.eml")))
+        const request = yield* pending
+        yield* engine.decide(request.id, { decision: "approve", actor: "alice", roles: ["soc-lead"] })
+        yield* Fiber.join(fiber)
+        const blocked = m.calls
+          .filter((c) => c.action === "block.add")
+          .map((c) => (c.input as { value: string }).value)
+        assert.deepStrictEqual(blocked.sort(), ["https://is.gd/B38mwM#FrCWuMFZDXkxhnW", "phishing@pot"])
+      }).pipe(Effect.provide(setup(m)))
+    },
+  )
+})
