@@ -16,11 +16,15 @@
  * ```
  * @since 0.1.0
  */
-import { type ConnectorRetry, HttpConnector, type RateLimiter } from "@riposte/connector-kit"
+import {
+  type ConnectorRetry,
+  HttpConnector,
+  OAuthClientCredentials as OAuth,
+  type RateLimiter,
+} from "@riposte/connector-kit"
 import { Connector, type ConnectorError } from "@riposte/core"
 import { Effect, type Layer, type Redacted } from "effect"
 import { CrowdStrike } from "./CrowdStrike.ts"
-import * as OAuth from "./internal/clientCredentials.ts"
 
 /** Falcon API base URLs per cloud. */
 export const regions = {

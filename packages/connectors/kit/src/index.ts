@@ -7,6 +7,7 @@
  */
 export * as ConnectorRetry from "./ConnectorRetry.ts"
 export * as HttpConnector from "./HttpConnector.ts"
+export * as OAuthClientCredentials from "./OAuthClientCredentials.ts"
 export * as RateLimiter from "./RateLimiter.ts"
 export * as SafeFetch from "./SafeFetch.ts"
 export * as StatusMapping from "./StatusMapping.ts"

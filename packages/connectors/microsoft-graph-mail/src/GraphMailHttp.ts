@@ -21,11 +21,15 @@
  * ```
  * @since 0.1.0
  */
-import { type ConnectorRetry, HttpConnector, type RateLimiter } from "@riposte/connector-kit"
+import {
+  type ConnectorRetry,
+  HttpConnector,
+  OAuthClientCredentials as OAuth,
+  type RateLimiter,
+} from "@riposte/connector-kit"
 import { Connector, type ConnectorError, type NotFound } from "@riposte/core"
 import { Effect, type Layer, type Redacted, Schema } from "effect"
 import { GraphMail, type MessageRef } from "./GraphMail.ts"
-import * as OAuth from "./internal/clientCredentials.ts"
 
 /** App-only credentials of an Entra ID app registration with `Mail.ReadWrite`, `Mail.Send`, `User.Read.All`. */
 export interface ClientCredentials {

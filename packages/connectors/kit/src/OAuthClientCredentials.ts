@@ -5,9 +5,10 @@
  * The client secret is unwrapped only into the token request's form body (the token endpoint's
  * documented `client_secret_post`); the kit's errors never carry request bodies.
  */
-import { HttpConnector } from "@riposte/connector-kit"
+
 import type { Connector, ConnectorError } from "@riposte/core"
 import { Clock, Effect, Redacted, Schema, Semaphore } from "effect"
+import * as HttpConnector from "./HttpConnector.ts"
 
 export interface ClientCredentials {
   readonly tokenUrl: string
