@@ -388,7 +388,14 @@ export const make: Effect.Effect<CaseStoreShape> = Effect.sync(() => {
   const recordAction: CaseStoreShape["recordAction"] = Effect.fnUntraced(function* (input) {
     const at = input.at ?? (yield* Clock.currentTimeMillis)
     const decoded = yield* decodeAction({ ...input, at })
-    const a: ActionRecord = { ...decoded, input: yield* jsonCopy(decoded.input, "action.input") }
+    const a: ActionRecord = {
+      ...decoded,
+      input: yield* jsonCopy(decoded.input, "action.input"),
+      // The reverse call is stored as a copy too: rollback must not see later mutations.
+      ...(decoded.undo === undefined || decoded.undo === null
+        ? {}
+        : { undo: (yield* jsonCopy(decoded.undo, "action.undo")) as ActionRecord["undo"] }),
+    }
     yield* getState(a.caseId)
     const list = actions.get(a.caseId) ?? []
     actions.set(a.caseId, list)

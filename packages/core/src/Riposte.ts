@@ -29,6 +29,13 @@ export interface RiposteOptions extends Omit<Engine.EngineOptions, "playbooks"> 
   readonly caseStore?: Layer.Layer<CaseStore, never, never>
   /** The workflow engine (default: in memory, not durable; see `@riposte/runtime` for SQLite/Postgres). */
   readonly workflowEngine?: Layer.Layer<WorkflowEngine.WorkflowEngine, never, never>
+  /**
+   * One layer providing both the workflow engine and the case store, built once (e.g.
+   * `Runtime.sqlite()` from `@riposte/runtime`: both share one database, so a step's case writes
+   * commit with its journal entry). Replaces `workflowEngine` and `caseStore`. A failure to build
+   * it rejects `createRiposte`.
+   */
+  readonly runtime?: Layer.Layer<WorkflowEngine.WorkflowEngine | CaseStore, unknown, never>
   /** Extra layers (tracing, logging). */
   readonly layers?: ReadonlyArray<Layer.Layer<any, never, never>>
 }
@@ -43,6 +50,8 @@ export interface Riposte {
   ) => Promise<{ readonly runId: string }>
   readonly status: (runId: string) => Promise<Engine.RunState>
   readonly result: (runId: string) => Promise<Engine.RunResult>
+  /** Resumes a run suspended on failure (see `suspendOnFailure`). */
+  readonly resume: (runId: string) => Promise<void>
   readonly approvals: {
     readonly pending: (filter?: { readonly runId?: string }) => Promise<ReadonlyArray<ApprovalRecord>>
     readonly decide: (requestId: string, decision: Engine.Decision) => Promise<ApprovalRecord>
@@ -59,15 +68,21 @@ export interface Riposte {
 /** Builds an engine and returns a Promise API over it. */
 export const createRiposte = async (options: RiposteOptions): Promise<Riposte> => {
   const connectors = Layer.mergeAll(Layer.empty, ...(options.connectors ?? []))
-  const store = options.caseStore ?? CaseStoreMemory.layer
-  const engine = options.workflowEngine
-    ? Engine.layer(options).pipe(Layer.provide(options.workflowEngine))
-    : Engine.layerMemory(options)
-  const layer = engine.pipe(
-    Layer.provide(connectors),
-    Layer.provideMerge(store),
-    Layer.provide(Layer.mergeAll(Layer.empty, ...(options.layers ?? []))),
-  )
+  const extra = Layer.mergeAll(Layer.empty, ...(options.layers ?? []))
+  const layer = options.runtime
+    ? Engine.layer(options).pipe(
+        Layer.provide(connectors),
+        Layer.provideMerge(Layer.orDie(options.runtime)),
+        Layer.provide(extra),
+      )
+    : (options.workflowEngine
+        ? Engine.layer(options).pipe(Layer.provide(options.workflowEngine))
+        : Engine.layerMemory(options)
+      ).pipe(
+        Layer.provide(connectors),
+        Layer.provideMerge(options.caseStore ?? CaseStoreMemory.layer),
+        Layer.provide(extra),
+      )
   const runtime = ManagedRuntime.make(layer)
   await runtime.runPromise(Effect.void)
   const withEngine = <A, E>(f: (e: Engine.EngineShape) => Effect.Effect<A, E>) =>
@@ -87,6 +102,7 @@ export const createRiposte = async (options: RiposteOptions): Promise<Riposte> =
     start: (p, input) => withEngine((e) => e.start(p, input)),
     status: (runId) => withEngine((e) => e.status(runId)),
     result: (runId) => withEngine((e) => e.result(runId)),
+    resume: (runId) => withEngine((e) => e.resume(runId)),
     approvals: {
       pending: (filter) => withEngine((e) => e.pendingApprovals(filter)),
       decide: (id, d) => withEngine((e) => e.decide(id, d)),

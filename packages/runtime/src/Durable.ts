@@ -24,10 +24,11 @@ import * as EngineLock from "./internal/EngineLock.ts"
 export type ShardingOptions = Partial<ShardingConfig.ShardingConfig["Service"]>
 
 /**
- * How long a parked workflow (waiting on a deferred or a durable clock) stays
- * resident in memory before it is evicted. Its journal stays in the database;
- * the next message (deferred completed, clock fired, resume) reloads it.
- * effect/cluster's default is 1 minute; Riposte keeps that.
+ * `ShardingConfig.entityMaxIdleTime` of the engines: how long an idle entity without its own
+ * setting stays in memory. effect/cluster's workflow and durable-clock entities have their own,
+ * fixed 10 s: a parked workflow (waiting on an approval or a durable clock) is evicted 10 s after
+ * its last message; its journal stays in the database and the next message (decision, clock,
+ * resume) rebuilds it. Measured with `npm run parked-memory -w @riposte/runtime`.
  *
  * @since 0.1.0
  */
@@ -138,6 +139,24 @@ const idle = (entityMaxIdleTime: Duration.Input | undefined): ShardingOptions =>
   entityMaxIdleTime: entityMaxIdleTime ?? defaultEntityMaxIdleTime,
 })
 
+/**
+ * Settings of the single-runner engines ({@link sqlite}, {@link postgres}).
+ *
+ * `entityMessagePollInterval` 1 s (effect/cluster default 10 s): a message that was stored but
+ * not handed to its entity directly (e.g. an activity request under load) is picked up by this
+ * poll. effect/cluster evicts an idle workflow entity after a fixed 10 s; with a 10 s poll the
+ * activity request could reach a rebuilt entity that never registered it, which answers
+ * `Suspended` and leaves the run parked forever. Measured on SQLite, 300 runs started 64 at a
+ * time: one run stuck so in 6 of 9 trials with the 10 s poll; none in 8 such trials with 1 s,
+ * nor in runs of 2,000 and 10,000 (`scripts/parked-memory.ts`). The cost is one small query per
+ * second.
+ *
+ * @since 0.1.0
+ */
+export const singleRunnerShardingConfig: ShardingOptions = {
+  entityMessagePollInterval: Duration.seconds(1),
+}
+
 const singleRunner = <E>(
   sql: Layer.Layer<SqlClient.SqlClient, E>,
   shardingConfig: ShardingOptions,
@@ -177,7 +196,11 @@ export const sqlite = (
       SqliteClient.layer({ filename, busyTimeout: options.busyTimeout }),
     ),
   )
-  return singleRunner(sql, { ...idle(options.entityMaxIdleTime), ...options.shardingConfig })
+  return singleRunner(sql, {
+    ...singleRunnerShardingConfig,
+    ...idle(options.entityMaxIdleTime),
+    ...options.shardingConfig,
+  })
 }
 
 /**
@@ -195,7 +218,11 @@ export const sqlite = (
  * @since 0.1.0
  */
 export const postgres = (options: PostgresOptions): Durable<SqlError.SqlError | Config.ConfigError> =>
-  singleRunner(pgLayer(options), { ...idle(options.entityMaxIdleTime), ...options.shardingConfig })
+  singleRunner(pgLayer(options), {
+    ...singleRunnerShardingConfig,
+    ...idle(options.entityMaxIdleTime),
+    ...options.shardingConfig,
+  })
 
 /**
  * One runner of a multi-process cluster over Postgres: it owns a share of the

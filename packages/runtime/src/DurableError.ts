@@ -34,3 +34,27 @@ export class EngineInUse extends Schema.TaggedError<EngineInUse>()("EngineInUse"
     return `A durable engine (pid ${this.pid}) already uses this database; lock file ${this.path}`
   }
 }
+
+/**
+ * A playbook name given to the kill switch is not a playbook identifier (letters, digits, `.`,
+ * `_`, `-`, at most 200 characters).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { DurableError } from "@riposte/runtime"
+ *
+ * const handle = Effect.catchTag("InvalidPlaybookName", (e: DurableError.InvalidPlaybookName) =>
+ *   Effect.logWarning(`bad name ${e.playbook}`),
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+export class InvalidPlaybookName extends Schema.TaggedError<InvalidPlaybookName>()("InvalidPlaybookName", {
+  playbook: Schema.String,
+}) {
+  override get message(): string {
+    return `Not a playbook name: ${JSON.stringify(this.playbook)}`
+  }
+}

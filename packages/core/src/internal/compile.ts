@@ -60,9 +60,24 @@ export const gateDeferred = (gatePath: string) =>
   DurableDeferred.make(`gate:${gatePath}`, { success: GateDecision })
 
 export interface CompileOptions {
-  /** Durable sleeps at or below this stay in memory (effect/workflow default: 60 s). */
+  /**
+   * Durable sleeps (approval timeouts) at or below this stay in memory (effect/workflow default:
+   * 60 s) and do not survive a restart. Set it to `0` on a durable engine when a short timeout
+   * must fire after a restart.
+   */
   readonly inMemoryThreshold?: Duration.Input
+  /**
+   * Suspend a run instead of failing it when a step fails (vendor down): the run shows as
+   * `Suspended` and `engine.resume(runId)` re-runs it from the failed step. `true` for every
+   * playbook, or the names of the playbooks it applies to. Default: fail.
+   */
+  readonly suspendOnFailure?: boolean | ReadonlyArray<string>
 }
+
+/** Whether `options.suspendOnFailure` applies to `def`. */
+const suspendsOnFailure = (def: PlaybookDef, options: CompileOptions): boolean =>
+  options.suspendOnFailure === true ||
+  (Array.isArray(options.suspendOnFailure) && options.suspendOnFailure.includes(def.meta.name))
 
 export interface Compiled {
   readonly def: PlaybookDef
@@ -450,12 +465,13 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
   const errors = validate(def)
   if (errors.length > 0) throw errors[0]
   const tag = tagOf(def)
-  const workflow = Workflow.make(tag, {
+  const made = Workflow.make(tag, {
     payload: Payload,
     success: RunResult,
     error: RunFailure,
     idempotencyKey: (p) => p.key,
   })
+  const workflow = suspendsOnFailure(def, options) ? made.annotate(Workflow.SuspendOnFailure, true) : made
   const inMemoryThreshold = options.inMemoryThreshold
 
   const runNodes = (
@@ -681,7 +697,7 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
                 yield* store.addObservables(state.caseId, observables as never)
               if (note !== undefined) yield* store.addNote(state.caseId, actor.id, note)
             }).pipe(Effect.orDie),
-          })
+          }).pipe((a) => a.annotate(ClusterSchema.WithTransaction, true))
           return Continue
         })
       case "close":
@@ -697,7 +713,7 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
                 playbookActor(def),
               )
             }).pipe(Effect.orDie),
-          })
+          }).pipe((a) => a.annotate(ClusterSchema.WithTransaction, true))
           state.path.push("close")
           return { _tag: "End", status: "closed" } as const
         })
@@ -918,7 +934,7 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
           )
           return opened.case.id
         }).pipe(Effect.orDie),
-      })
+      }).pipe((a) => a.annotate(ClusterSchema.WithTransaction, true))
       const state: RunState = { def, executionId, runId, caseId, ctx: { trigger }, path: [], approval: null }
       const flow = yield* runNodes(state, def.nodes, "")
       const status = flow._tag === "End" ? flow.status : "completed"
@@ -933,7 +949,7 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
             data: { status, path: state.path },
           })
         }).pipe(Effect.orDie),
-      })
+      }).pipe((a) => a.annotate(ClusterSchema.WithTransaction, true))
       return { status, runId, caseId, path: state.path }
     }).pipe(
       Effect.withSpan(`riposte.run ${def.meta.name}`, {
