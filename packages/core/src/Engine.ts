@@ -224,6 +224,18 @@ export const layer = (
             : ({ _tag: "Failed", error: failureOf(r.exit.cause) } as RunState)
         })
 
+      /** Completes a gate's deferred inside the engine. Idempotent: a completed deferred stays as it is. */
+      const completeGate = (request: ApprovalRecord, decision: "approved" | "denied") => {
+        const parsed = parseRunId(request.runId)
+        if (parsed === undefined) return Effect.void
+        return workflowEngine.deferredDone(gateDeferred(request.gate), {
+          workflowName: parsed.tag,
+          executionId: parsed.executionId,
+          deferredName: gateDeferred(request.gate).name,
+          exit: gateExit({ decision, approvers: request.approvers, comment: request.comment }),
+        })
+      }
+
       const decide: EngineShape["decide"] = (requestId, d) =>
         Effect.gen(function* () {
           const refuse = (reason: ApprovalError["reason"], detail?: string) =>
@@ -231,8 +243,13 @@ export const layer = (
           const request = yield* store
             .getApproval(requestId)
             .pipe(Effect.mapError((e) => (e.reason === "NotFound" ? refuse("NotFound") : e)))
-          if (request.decision !== "pending" && request.decision !== "escalated")
+          if (request.decision !== "pending" && request.decision !== "escalated") {
+            // The decision is recorded but the process may have died before it reached the gate:
+            // deliver it again (idempotent), so a stuck run resumes on the next attempt.
+            if (request.decision === "approved" || request.decision === "denied")
+              yield* completeGate(request, request.decision)
             return yield* refuse("AlreadyDecided")
+          }
           const now = yield* Clock.currentTimeMillis
           if (now >= request.expiresAt) return yield* refuse("Expired")
           if (!d.roles.some((r) => request.roles.includes(r)))
@@ -253,17 +270,8 @@ export const layer = (
             message: `${d.actor} ${d.decision === "deny" ? "denied" : "approved"} '${request.gate}'${final === "pending" ? ` (${approvers.length}/${request.quorum})` : ""}${d.comment ? `: ${d.comment}` : ""}`,
             data: { requestId, decision: final, payloadHash: request.payloadHash },
           })
-          if (final !== "pending") {
-            const parsed = parseRunId(request.runId)
-            if (parsed !== undefined) {
-              yield* workflowEngine.deferredDone(gateDeferred(request.gate), {
-                workflowName: parsed.tag,
-                executionId: parsed.executionId,
-                deferredName: gateDeferred(request.gate).name,
-                exit: gateExit({ decision: final, approvers, comment: d.comment ?? null }),
-              })
-            }
-          }
+          if (updated.decision === "approved" || updated.decision === "denied")
+            yield* completeGate(updated, updated.decision)
           return updated
         })
 

@@ -419,6 +419,30 @@ describe("runs on the in-memory engine", () => {
     }).pipe(Effect.provide(setup(log, {}, [pb])))
   })
 
+  it.effect(
+    "a decision recorded before a crash but never delivered to the gate is delivered by the next attempt",
+    () => {
+      const log = makeLog()
+      return Effect.gen(function* () {
+        const engine = yield* Engine.Engine
+        const store = yield* CaseStore.CaseStore
+        const fiber = yield* Effect.forkChild(engine.run(phishing, input(["https://evil.test/crash"])))
+        const request = yield* pendingApproval
+        // What a process that died right after writing the decision leaves behind:
+        yield* store.decideApproval(request.id, { decision: "approved", approvers: ["alice"], comment: null })
+        yield* settle
+        assert.isUndefined(fiber.pollUnsafe())
+        const again = yield* Effect.flip(
+          engine.decide(request.id, { decision: "approve", actor: "bob", roles: ["soc-lead"] }),
+        )
+        assert.strictEqual((again as ApprovalError).reason, "AlreadyDecided")
+        const result = yield* Fiber.join(fiber)
+        assert.strictEqual(result.status, "completed")
+        assert.strictEqual(log.calls.filter((c) => c.action === "purge").length, 2)
+      }).pipe(Effect.provide(setup(log, { maliciousHosts: ["evil.test"] })))
+    },
+  )
+
   it.effect("escalation: after the first timeout the gate goes to a second role; its timeout denies", () => {
     const log = makeLog()
     const pb = playbook("escalate", { version: "1" })
