@@ -169,7 +169,10 @@ export const phishing = playbook("phishing", {
             GraphMail.quarantineMessage({
               mailbox: m.mailbox,
               id: m.id,
-              ...(m.internetMessageId ? { internetMessageId: m.internetMessageId } : {}),
+              // Lets the connector reconcile a replay (Graph has no idempotency header).
+              ...(m.internetMessageId && m.internetMessageId.length >= 3
+                ? { internetMessageId: m.internetMessageId }
+                : {}),
             }),
           ),
         )

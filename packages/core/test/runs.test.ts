@@ -498,3 +498,17 @@ describe("runs on the in-memory engine", () => {
     }).pipe(Effect.provide(setup(log, {}, [parent])))
   })
 })
+
+describe("hostile trigger values", () => {
+  it.effect("control characters in a case title are stripped, not a defect", () => {
+    const pb = playbook("titles", { version: "1" }).trigger(Schema.Struct({ subject: Schema.String }), {
+      caseTitle: (i) => `Reported: ${i.subject}`,
+    })
+    return Effect.gen(function* () {
+      const engine = yield* Engine.Engine
+      const result = yield* engine.run(pb, { subject: "invoice\u0000\u001b[31m\nFAKE LINE" })
+      const c = yield* (yield* CaseStore.CaseStore).get(result.caseId)
+      assert.strictEqual(c.title, "Reported: invoice [31m FAKE LINE")
+    }).pipe(Effect.provide(setup(makeLog(), {}, [pb])))
+  })
+})

@@ -345,7 +345,8 @@ const recordActivity = (
             action: r.call.action,
             resultRef: `${state.runId}/${r.name}`,
             verdict: assessed?.verdict ?? "unknown",
-            score: assessed?.score ?? null,
+            // A connector may hand back NaN/Infinity (never valid JSON, so never a real score).
+            score: assessed?.score !== undefined && Number.isFinite(assessed.score) ? assessed.score : null,
             summary: ok
               ? (assessed?.summary ?? null)
               : `failed: ${r._tag === "Done" ? failureMessage(r.exit) : r._tag}`,
@@ -914,7 +915,17 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
           (issue) => new StepError({ playbook: def.meta.name, step: "trigger", detail: String(issue) }),
         ),
       )
-      const title = def.caseTitle ? def.caseTitle(trigger) : `${def.meta.name}: ${payload.key.slice(0, 80)}`
+      const rawTitle = yield* Effect.try({
+        try: () => (def.caseTitle ? def.caseTitle(trigger) : `${def.meta.name}: ${payload.key.slice(0, 80)}`),
+        catch: (e) => new StepError({ playbook: def.meta.name, step: "caseTitle", detail: String(e) }),
+      })
+      // Titles come from attacker-controlled alerts: no control characters, bounded length.
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
+      const title =
+        rawTitle
+          .replace(/[\u0000-\u001f\u007f]+/g, " ")
+          .trim()
+          .slice(0, 500) || def.meta.name
       const caseId = yield* Activity.make({
         name: "riposte/open-case",
         success: Schema.String,
@@ -922,7 +933,7 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
           const store = yield* CaseStore
           const opened = yield* store.open(
             {
-              title: title.slice(0, 500),
+              title,
               severity: "medium",
               playbook: def.meta.name,
               playbookVersion: def.meta.version,
