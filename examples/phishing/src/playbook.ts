@@ -12,7 +12,7 @@ import { Blocklist } from "@riposte/connector-blocklist"
 import { GraphMail } from "@riposte/connector-microsoft-graph-mail"
 import { VirusTotal } from "@riposte/connector-virustotal"
 import { playbook } from "@riposte/core"
-import { Email } from "@riposte/email"
+import { Analysis, Email } from "@riposte/email"
 import { Effect, Schema } from "effect"
 import { judge, type Lookup } from "./judge.ts"
 
@@ -26,6 +26,12 @@ export const Report = Schema.Struct({
   mailboxes: Schema.optional(Schema.Array(Schema.String)),
 })
 export type Report = typeof Report.Type
+
+/** The journaled result of the parse step. */
+export const EmailStep = Schema.Union([
+  Schema.Struct({ ok: Schema.Literal(true), analysis: Analysis.Analysis }),
+  Schema.Struct({ ok: Schema.Literal(false), reason: Schema.String }),
+])
 
 /** Where the SOC sends notifications from. */
 export const socMailbox = "soc@corp.example"
@@ -71,14 +77,19 @@ export const phishing = playbook("phishing", {
     idempotencyKey: emlHash,
     caseTitle: (r) => `Reported phishing from ${r.reporter}`,
   })
-  .step("email", (ctx) =>
-    Email.analyze(Buffer.from(ctx.trigger.emlBase64, "base64")).pipe(
-      Effect.map((analysis) => ({ ok: true as const, analysis })),
-      // Unparseable or over a limit: the run continues to a tier-2 case with the reason.
-      Effect.catchTag("EmailError", (error) =>
-        Effect.succeed({ ok: false as const, reason: error.reason._tag }),
+  .step(
+    "email",
+    (ctx) =>
+      Email.analyze(Buffer.from(ctx.trigger.emlBase64, "base64")).pipe(
+        Effect.map((analysis) => ({ ok: true as const, analysis })),
+        // Unparseable or over a limit: the run continues to a tier-2 case with the reason.
+        Effect.catchTag("EmailError", (error) =>
+          Effect.succeed({ ok: false as const, reason: error.reason._tag as string }),
+        ),
       ),
-    ),
+    // Parsed once in a worker and journaled: a resumed run (after an approval, after a
+    // restart) reads the analysis back instead of parsing the message again.
+    { journal: EmailStep },
   )
   .step("indicators", (ctx) => {
     if (!ctx.email.ok)

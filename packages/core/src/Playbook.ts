@@ -148,10 +148,15 @@ export interface Playbook<I, Ctx, Approved extends boolean> {
   /** The plain AST (read-only). */
   readonly definition: PlaybookDef
 
-  /** A deterministic transform; its output is added to the context under `name`. */
+  /**
+   * A deterministic transform; its output is added to the context under `name`. It is
+   * recomputed when a run resumes, unless `journal` gives a schema for its output: then it runs
+   * once as a journaled activity (for expensive steps, e.g. parsing an email in a worker).
+   */
   step<const N extends string, O>(
     name: FreshName<N, Ctx>,
     f: (ctx: Ctx) => O,
+    options?: { readonly journal?: Schema.Codec<Awaited1<O>, any> },
   ): Playbook<I, Simplify<Ctx & { readonly [K in N]: Awaited1<O> }>, Approved>
 
   /** Connector calls in parallel (bounded), each its own journaled activity. */
@@ -278,8 +283,8 @@ class Builder {
       nodes: Object.freeze([...this.definition.nodes, Object.freeze(node)]),
     })
   }
-  step(name: string, run: (ctx: any) => unknown) {
-    return this.add({ kind: "step", name, run })
+  step(name: string, run: (ctx: any) => unknown, options?: { readonly journal?: Schema.Top }) {
+    return this.add({ kind: "step", name, run, journal: options?.journal })
   }
   enrich(name: string, calls: any, options?: EnrichOptions<"fail" | "continue">) {
     return this.add({ kind: "enrich", name, calls, options: { onError: "fail", ...options } })

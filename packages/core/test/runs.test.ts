@@ -512,3 +512,31 @@ describe("hostile trigger values", () => {
     }).pipe(Effect.provide(setup(makeLog(), {}, [pb])))
   })
 })
+
+describe("journaled steps", () => {
+  it.effect(
+    "a step with a journal schema runs once; a plain step is recomputed when the run resumes after a gate",
+    () => {
+      let plain = 0
+      let journaled = 0
+      const pb = playbook("journal", { version: "1" })
+        .trigger(Schema.Struct({ id: Schema.String }))
+        .step("plain", () => ++plain)
+        .step("parsed", () => Effect.sync(() => ({ n: ++journaled })), {
+          journal: Schema.Struct({ n: Schema.Number }),
+        })
+        .approve("gate", { roles: ["lead"], timeout: "1 hour", onTimeout: "deny", summary: () => "go" })
+        .step("after", (ctx) => ctx.parsed.n)
+      return Effect.gen(function* () {
+        const engine = yield* Engine.Engine
+        const fiber = yield* Effect.forkChild(engine.run(pb, { id: "x" }))
+        const request = yield* pendingApproval
+        yield* engine.decide(request.id, { decision: "approve", actor: "alice", roles: ["lead"] })
+        const result = yield* Fiber.join(fiber)
+        assert.strictEqual(result.status, "completed")
+        assert.strictEqual(journaled, 1)
+        assert.isAbove(plain, 1)
+      }).pipe(Effect.provide(setup(makeLog(), {}, [pb])))
+    },
+  )
+})

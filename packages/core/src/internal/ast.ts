@@ -52,7 +52,13 @@ export interface CloseOptions {
 export type Ctx = Record<string, any>
 
 export type Node =
-  | { readonly kind: "step"; readonly name: string; readonly run: (ctx: Ctx) => unknown }
+  | {
+      readonly kind: "step"
+      readonly name: string
+      readonly run: (ctx: Ctx) => unknown
+      /** When set, the step's output is journaled with this schema and never recomputed on replay. */
+      readonly journal: Schema.Top | undefined
+    }
   | {
       readonly kind: "enrich"
       readonly name: string

@@ -512,12 +512,23 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
     switch (node.kind) {
       case "step":
         return Effect.gen(function* () {
-          const out = yield* pure(node.name, () => node.run(ctx))
-          ctx[node.name] = Effect.isEffect(out)
-            ? yield* (out as Effect.Effect<unknown, unknown>).pipe(
-                Effect.mapError((e) => stepError(state, node.name, e)),
-              )
-            : out
+          const compute = Effect.gen(function* () {
+            const out = yield* pure(node.name, () => node.run(ctx))
+            return Effect.isEffect(out)
+              ? yield* (out as Effect.Effect<unknown, unknown>).pipe(
+                  Effect.mapError((e) => stepError(state, node.name, e)),
+                )
+              : out
+          })
+          ctx[node.name] =
+            node.journal === undefined
+              ? yield* compute
+              : yield* Activity.make({
+                  name: stepPath,
+                  success: node.journal as Schema.Codec<unknown, unknown>,
+                  error: StepError,
+                  execute: compute,
+                })
           state.path.push(node.name)
           return Continue
         })
