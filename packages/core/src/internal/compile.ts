@@ -462,6 +462,9 @@ const firstError = (exit: Exit.Exit<unknown, ConnectorError>): ConnectorError | 
   return fail && fail._tag === "Fail" ? (fail.error as ConnectorError) : undefined
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const controlCharacters = /[\u0000-\u001f\u007f]+/g
+
 export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compiled => {
   const errors = validate(def)
   if (errors.length > 0) throw errors[0]
@@ -931,12 +934,7 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
         catch: (e) => new StepError({ playbook: def.meta.name, step: "caseTitle", detail: String(e) }),
       })
       // Titles come from attacker-controlled alerts: no control characters, bounded length.
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
-      const title =
-        rawTitle
-          .replace(/[\u0000-\u001f\u007f]+/g, " ")
-          .trim()
-          .slice(0, 500) || def.meta.name
+      const title = rawTitle.replace(controlCharacters, " ").trim().slice(0, 500) || def.meta.name
       const caseId = yield* Activity.make({
         name: "riposte/open-case",
         success: Schema.String,
