@@ -10,6 +10,7 @@ import {
   Engine,
   PlaybookDefinitionError,
   playbook,
+  Reminders,
   Transport,
   TriggerValidationError,
   Unauthorized,
@@ -537,6 +538,52 @@ describe("journaled steps", () => {
         assert.strictEqual(journaled, 1)
         assert.isAbove(plain, 1)
       }).pipe(Effect.provide(setup(makeLog(), {}, [pb])))
+    },
+  )
+})
+
+describe("approval reminders", () => {
+  it.effect(
+    "a waiting gate reminds its approvers every interval, once per interval, and stops when decided",
+    () => {
+      const reminded: Array<string> = []
+      const pb = playbook("remind", { version: "1" })
+        .trigger(Schema.Struct({ id: Schema.String }))
+        .approve("gate", {
+          roles: ["lead"],
+          timeout: "4 hours",
+          remindEvery: "1 hour",
+          onTimeout: "deny",
+          summary: () => "isolate host",
+        })
+        .step("done", () => true)
+      const layer = Engine.layerMemory({ playbooks: [pb] }).pipe(
+        Layer.provideMerge(CaseStoreMemory.layer),
+        Layer.provide(mocks(makeLog())),
+        Layer.provide(
+          Layer.succeed(Reminders.Reminders, {
+            remind: (r) => Effect.sync(() => void reminded.push(r.summary)),
+          }),
+        ),
+      )
+      return Effect.gen(function* () {
+        const engine = yield* Engine.Engine
+        const fiber = yield* Effect.forkChild(engine.run(pb, { id: "x" }))
+        const request = yield* pendingApproval
+        for (let i = 0; i < 5; i++) {
+          yield* settle
+          yield* TestClock.adjust("30 minutes")
+        }
+        yield* settle
+        assert.deepStrictEqual(reminded, ["isolate host", "isolate host"])
+        yield* engine.decide(request.id, { decision: "approve", actor: "alice", roles: ["lead"] })
+        assert.strictEqual((yield* Fiber.join(fiber)).status, "completed")
+        yield* TestClock.adjust("3 hours")
+        yield* settle
+        assert.strictEqual(reminded.length, 2)
+        const view = yield* (yield* CaseStore.CaseStore).view(request.caseId)
+        assert.strictEqual(view.timeline.filter((e) => e.message.startsWith("reminder ")).length, 2)
+      }).pipe(Effect.provide(layer))
     },
   )
 })

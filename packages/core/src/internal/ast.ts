@@ -101,6 +101,8 @@ export interface ApproveOptions {
   readonly escalate?: { readonly roles: ReadonlyArray<string>; readonly timeout: Duration.Input }
   /** The requester may not approve their own request. Default true. */
   readonly fourEyes?: boolean
+  /** Remind the approvers at this interval while the request waits (timeline + Reminders hook). */
+  readonly remindEvery?: Duration.Input
   readonly summary: (ctx: Ctx) => string
 }
 

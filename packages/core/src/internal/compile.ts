@@ -22,6 +22,7 @@ import {
   Timeout,
 } from "../Errors.ts"
 import { allowAll, Guardrails, type PlannedCall, Verdict } from "../Guardrails.ts"
+import { Reminders } from "../Reminders.ts"
 import type { ApproveOptions, CallOptions, Ctx, Node, PlaybookDef } from "./ast.ts"
 import { idempotencyKey, redactInput, sha256Hex, stableStringify } from "./hash.ts"
 import { issueMessage, issuePath } from "./issue.ts"
@@ -820,7 +821,40 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
             }).pipe(Effect.as({ decision: "timeout" as const })),
           ],
         })
-      let outcome: typeof GateOutcome.Type = yield* race("wait", options.timeout)
+      /**
+       * Waits up to `duration` for a decision, reminding every `remindEvery`: each reminder is a
+       * journaled activity (timeline event + the Reminders hook), so it is sent once.
+       */
+      const waitWithReminders = (round: string, duration: Duration.Input) =>
+        Effect.gen(function* () {
+          const total = Duration.toMillis(Duration.fromInputUnsafe(duration))
+          const every =
+            options.remindEvery === undefined
+              ? total
+              : Duration.toMillis(Duration.fromInputUnsafe(options.remindEvery))
+          let waited = 0
+          for (let n = 0; ; n++) {
+            const slice = Math.min(every, total - waited)
+            const outcome = yield* race(n === 0 ? round : `${round}-${n}`, Duration.millis(slice))
+            waited += slice
+            if (outcome.decision !== "timeout" || waited >= total) return outcome
+            yield* Activity.make({
+              name: `${gatePath}/${round}/remind-${n + 1}`,
+              execute: Effect.gen(function* () {
+                const store = yield* CaseStore
+                const request = yield* store.getApproval(requestId)
+                yield* store.appendTimeline(state.caseId, {
+                  kind: "approval.requested",
+                  actor: { kind: "system", id: "riposte" },
+                  message: `reminder ${n + 1}: approval '${displayName}' still waits for ${request.roles.join(", ")}`,
+                  data: { requestId },
+                })
+                yield* (yield* Reminders).remind(request)
+              }).pipe(Effect.orDie),
+            }).pipe((a) => a.annotate(ClusterSchema.WithTransaction, true))
+          }
+        })
+      let outcome: typeof GateOutcome.Type = yield* waitWithReminders("wait", options.timeout)
       if (outcome.decision === "timeout" && options.onTimeout === "escalate" && options.escalate) {
         const escalate = options.escalate
         yield* Activity.make({
@@ -842,7 +876,7 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
             })
           }).pipe(Effect.orDie),
         }).pipe((a) => a.annotate(ClusterSchema.WithTransaction, true))
-        outcome = yield* race("escalated", escalate.timeout)
+        outcome = yield* waitWithReminders("escalated", escalate.timeout)
       }
       if (outcome.decision === "timeout") {
         yield* Activity.make({
