@@ -65,11 +65,21 @@ export interface Decision {
   readonly payloadHash?: string
 }
 
+/** Options of a run's start. */
+export interface StartOptions {
+  /**
+   * The user who starts the run (an analyst clicking "run playbook"): recorded as the requester
+   * of its approval gates, so four-eyes keeps them from approving their own run.
+   */
+  readonly actor?: string
+}
+
 export interface EngineShape {
   /** Validates the input and starts a run (or joins the run with the same idempotency key). */
   readonly start: <P extends Playbook.Any>(
     playbook: P,
     input: Playbook.Input<P>,
+    options?: StartOptions,
   ) => Effect.Effect<
     { readonly runId: string },
     TriggerValidationError | PlaybookNotRegistered | PlaybookInactive
@@ -78,6 +88,7 @@ export interface EngineShape {
   readonly run: <P extends Playbook.Any>(
     playbook: P,
     input: Playbook.Input<P>,
+    options?: StartOptions,
   ) => Effect.Effect<RunResult, RunError | TriggerValidationError | PlaybookNotRegistered | PlaybookInactive>
   /** The state of a run, without waiting. */
   readonly status: (runId: string) => Effect.Effect<RunState, RunNotFound>
@@ -182,7 +193,7 @@ export const layer = (
           : Effect.succeed({ compiled: c, executionId: parsed.executionId })
       }
       const admission = yield* Admission
-      const prepare = (p: Playbook.Any, input: unknown) =>
+      const prepare = (p: Playbook.Any, input: unknown, options?: StartOptions) =>
         Effect.gen(function* () {
           const c = yield* lookup(p)
           yield* admission.admit({ name: c.def.meta.name, version: c.def.meta.version })
@@ -207,7 +218,8 @@ export const layer = (
                 }),
             ),
           )
-          return { c, payload: { key: triggerKey(c.def, decoded, encoded), input: encoded } }
+          const payload = { key: triggerKey(c.def, decoded, encoded), input: encoded }
+          return { c, payload: options?.actor === undefined ? payload : { ...payload, actor: options.actor } }
         })
 
       const status = (runId: string) =>
@@ -276,17 +288,17 @@ export const layer = (
         })
 
       return Engine.of({
-        start: (p, input) =>
+        start: (p, input, options) =>
           Effect.gen(function* () {
-            const { c, payload } = yield* prepare(p, input)
+            const { c, payload } = yield* prepare(p, input, options)
             const executionId = yield* c.workflow
               .execute(payload, { discard: true })
               .pipe(Effect.provideService(WorkflowEngine.WorkflowEngine, workflowEngine))
             return { runId: runIdOf(c.tag, executionId) }
           }),
-        run: (p, input) =>
+        run: (p, input, options) =>
           Effect.gen(function* () {
-            const { c, payload } = yield* prepare(p, input)
+            const { c, payload } = yield* prepare(p, input, options)
             return yield* c.workflow
               .execute(payload)
               .pipe(Effect.provideService(WorkflowEngine.WorkflowEngine, workflowEngine))

@@ -42,11 +42,16 @@ export interface RiposteOptions extends Omit<Engine.EngineOptions, "playbooks"> 
 
 export interface Riposte {
   /** Starts (or joins) a run and waits for its result. */
-  readonly run: <P extends Playbook.Any>(playbook: P, input: Playbook.Input<P>) => Promise<Engine.RunResult>
+  readonly run: <P extends Playbook.Any>(
+    playbook: P,
+    input: Playbook.Input<P>,
+    options?: Engine.StartOptions,
+  ) => Promise<Engine.RunResult>
   /** Starts (or joins) a run; resolves with its id at once. */
   readonly start: <P extends Playbook.Any>(
     playbook: P,
     input: Playbook.Input<P>,
+    options?: Engine.StartOptions,
   ) => Promise<{ readonly runId: string }>
   readonly status: (runId: string) => Promise<Engine.RunState>
   readonly result: (runId: string) => Promise<Engine.RunResult>
@@ -98,8 +103,8 @@ export const createRiposte = async (options: RiposteOptions): Promise<Riposte> =
       }),
     )
   return {
-    run: (p, input) => withEngine((e) => e.run(p, input)),
-    start: (p, input) => withEngine((e) => e.start(p, input)),
+    run: (p, input, options) => withEngine((e) => e.run(p, input, options)),
+    start: (p, input, options) => withEngine((e) => e.start(p, input, options)),
     status: (runId) => withEngine((e) => e.status(runId)),
     result: (runId) => withEngine((e) => e.result(runId)),
     resume: (runId) => withEngine((e) => e.resume(runId)),

@@ -587,3 +587,24 @@ describe("approval reminders", () => {
     },
   )
 })
+
+describe("four-eyes for runs started by a person", () => {
+  it.effect("the analyst who started the run is the requester and cannot approve it; another can", () => {
+    const log = makeLog()
+    return Effect.gen(function* () {
+      const engine = yield* Engine.Engine
+      const { runId } = yield* engine.start(phishing, input(["https://evil.test/4eyes"]), { actor: "carol" })
+      const request = yield* pendingApproval
+      assert.strictEqual(request.requester, "carol")
+      const own = yield* Effect.flip(
+        engine.decide(request.id, { decision: "approve", actor: "carol", roles: ["soc-lead"] }),
+      )
+      assert.strictEqual((own as ApprovalError).reason, "SelfApproval")
+      yield* engine.decide(request.id, { decision: "approve", actor: "dave", roles: ["soc-lead"] })
+      const result = yield* engine
+        .result(runId, { interval: "1 millis" })
+        .pipe(Effect.raceFirst(Effect.forever(Effect.andThen(settle, TestClock.adjust("1 millis")))))
+      assert.strictEqual(result.status, "completed")
+    }).pipe(Effect.provide(setup(log, { maliciousHosts: ["evil.test"] })))
+  })
+})

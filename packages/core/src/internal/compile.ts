@@ -44,7 +44,12 @@ export type RunResult = typeof RunResult.Type
 export const RunFailure = Schema.Union([ConnectorError, StepError, PlaybookDefinitionError])
 export type RunFailure = typeof RunFailure.Type
 
-export const Payload = Schema.Struct({ key: Schema.String, input: Schema.Unknown })
+export const Payload = Schema.Struct({
+  key: Schema.String,
+  input: Schema.Unknown,
+  /** Who started the run (a user id), when a person did: the requester of its approvals. */
+  actor: Schema.optional(Schema.String),
+})
 
 /** What an approver sends back through the engine (never a workflow token). */
 export const GateDecision = Schema.Struct({
@@ -167,6 +172,8 @@ interface RunState {
   readonly path: Array<string>
   /** Approval request id in force on this path (audit reference for actions). */
   approval: string | null
+  /** The user who started the run, if a person did. */
+  readonly actor: string | undefined
 }
 
 type Flow = { readonly _tag: "Continue" } | { readonly _tag: "End"; readonly status: typeof RunStatus.Type }
@@ -791,7 +798,9 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
             approvers: [],
             roles: [...options.roles],
             quorum: options.quorum ?? 1,
-            requester: playbookActor(def).id,
+            // Four-eyes: the person who started the run may not approve its gates.
+            requester:
+              options.fourEyes !== false && state.actor !== undefined ? state.actor : playbookActor(def).id,
             comment: null,
             requestedAt: now,
             decidedAt: null,
@@ -989,7 +998,16 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
           return opened.case.id
         }).pipe(Effect.orDie),
       }).pipe((a) => a.annotate(ClusterSchema.WithTransaction, true))
-      const state: RunState = { def, executionId, runId, caseId, ctx: { trigger }, path: [], approval: null }
+      const state: RunState = {
+        def,
+        executionId,
+        runId,
+        caseId,
+        ctx: { trigger },
+        path: [],
+        approval: null,
+        actor: payload.actor,
+      }
       const flow = yield* runNodes(state, def.nodes, "")
       const status = flow._tag === "End" ? flow.status : "completed"
       yield* Activity.make({
