@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { type CaseModel, CaseStore } from "@riposte/core"
+import { type CaseModel, CaseStore, CaseValidation as V } from "@riposte/core"
 import { Clock, Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import { sql } from "kysely"
@@ -15,7 +15,6 @@ import * as Metrics from "./internal/Metrics.ts"
 import * as Rows from "./internal/Rows.ts"
 import * as SqlContext from "./internal/SqlContext.ts"
 import * as SqlRecords from "./internal/SqlRecords.ts"
-import * as V from "./internal/Validate.ts"
 import * as Migrations from "./Migrations.ts"
 
 const { storage, system } = SqlContext

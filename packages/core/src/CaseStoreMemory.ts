@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Effect, Layer, Schema, SchemaIssue } from "effect"
+import { Clock, Effect, Layer, Schema } from "effect"
 import {
   ActionRecord,
   Actor,
@@ -32,90 +32,11 @@ import {
   type DurationStats,
   type SlaMetrics,
 } from "./CaseStore.ts"
+import { decode, invalid, MAX_JSON, MAX_MESSAGE } from "./CaseValidation.ts"
 import * as Observable from "./Observable.ts"
 
 const DEFAULT_WINDOW = 24 * 60 * 60 * 1000
-/** Largest JSON document (alert, action input, timeline data) accepted, in characters. */
-const MAX_JSON = 1_000_000
-const MAX_MESSAGE = 100_000
-/** Largest array (tags, observables batch, approvers, …) accepted. */
-const MAX_ITEMS = 10_000
 const statusRank: Record<CaseStatus, number> = { new: 0, triaged: 1, contained: 2, resolved: 3, closed: 4 }
-
-const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
-
-const invalid = (detail: string, path?: string) =>
-  new CaseStoreError(path === undefined ? { reason: "Invalid", detail } : { reason: "Invalid", detail, path })
-
-/** Decodes untrusted input with a model schema; failures become `Invalid` with the issue's path. */
-/** Keys holding free-form JSON documents (stored escaped, so any content is safe). */
-const documentKeys = new Set(["alert", "input", "data"])
-/** Keys holding epoch milliseconds or counts, stored in integer columns. */
-const integerKeys = new Set([
-  "at",
-  "requestedAt",
-  "decidedAt",
-  "expiresAt",
-  "firstSeen",
-  "lastSeen",
-  "size",
-  "quorum",
-  "extendMillis",
-])
-
-/**
- * What the schemas allow but a database cannot store faithfully: NUL in text (Postgres rejects
- * it), non-finite numbers (SQLite turns NaN into NULL) and fractional timestamps in bigint columns.
- */
-const unstorable = (value: unknown, path: string, key = ""): { path: string; detail: string } | undefined => {
-  if (typeof value === "string") {
-    if (value.length > MAX_MESSAGE) return { path, detail: `longer than ${MAX_MESSAGE} characters` }
-    return value.includes("\u0000") ? { path, detail: "contains a NUL character" } : undefined
-  }
-  if (typeof value === "number") {
-    if (!Number.isFinite(value)) return { path, detail: "must be a finite number" }
-    if (integerKeys.has(key) && !Number.isSafeInteger(value)) return { path, detail: "must be an integer" }
-    return undefined
-  }
-  if (Array.isArray(value)) {
-    if (value.length > MAX_ITEMS) return { path, detail: `more than ${MAX_ITEMS} items` }
-    for (const [i, v] of value.entries()) {
-      const found = unstorable(v, `${path}.${i}`)
-      if (found) return found
-    }
-    return undefined
-  }
-  if (typeof value === "object" && value !== null) {
-    for (const [k, v] of Object.entries(value)) {
-      if (documentKeys.has(k)) continue
-      const found = unstorable(v, `${path}.${k}`, k)
-      if (found) return found
-    }
-  }
-  return undefined
-}
-
-const decode = <S extends Schema.Codec<unknown, unknown>>(schema: S, root: string) => {
-  const run = Schema.decodeUnknownExit(schema as never, { errors: "first" }) as (
-    input: unknown,
-  ) => import("effect").Exit.Exit<S["Type"], Schema.SchemaError>
-  return (input: unknown): Effect.Effect<S["Type"], CaseStoreError> => {
-    const exit = run(input)
-    if (exit._tag === "Success") {
-      const bad = unstorable(exit.value, root)
-      return bad ? Effect.fail(invalid(bad.detail, bad.path)) : Effect.succeed(exit.value)
-    }
-    const error = exit.cause.reasons.find((r) => r._tag === "Fail")
-    const issue =
-      error && error._tag === "Fail"
-        ? formatter((error.error as Schema.SchemaError).issue).issues[0]
-        : undefined
-    const path = [root, ...(issue?.path ?? []).map((p) => String(typeof p === "object" ? p.key : p))].join(
-      ".",
-    )
-    return Effect.fail(invalid(issue?.message ?? "invalid input", path))
-  }
-}
 
 /** Copies a value through JSON, as every SQL adapter stores it; rejects what JSON cannot hold. */
 const jsonCopy = (value: unknown, path: string): Effect.Effect<unknown, CaseStoreError> =>

@@ -6,6 +6,7 @@
 export * as CaseModel from "./CaseModel.ts"
 export * as CaseStore from "./CaseStore.ts"
 export * as CaseStoreMemory from "./CaseStoreMemory.ts"
+export * as CaseValidation from "./CaseValidation.ts"
 export * as Connector from "./Connector.ts"
 export * as Engine from "./Engine.ts"
 export * from "./Errors.ts"

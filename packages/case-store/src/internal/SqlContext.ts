@@ -2,14 +2,13 @@
  * The shared plumbing of the SQL case store: the query builder, execution through the Effect
  * `SqlClient`, transactions, row locks, timeline sequence numbers and observable upserts.
  */
-import { type CaseModel, CaseStore, Observable } from "@riposte/core"
+import { type CaseModel, CaseStore, Observable, CaseValidation as V } from "@riposte/core"
 import { Effect } from "effect"
 import { type SqlClient, SqlError } from "effect/sql"
 import { sql } from "kysely"
 import * as Database from "../Database.ts"
 import * as Exec from "./Exec.ts"
 import * as Rows from "./Rows.ts"
-import * as V from "./Validate.ts"
 
 export const system: CaseModel.Actor = { kind: "system", id: "case-store" }
 

@@ -2,13 +2,12 @@
  * The SQL case store's operations on what hangs off a case: observables, enrichments, actions,
  * approvals, timeline events, notes, artifacts, and merging two cases.
  */
-import { type CaseModel, type CaseStore, Observable } from "@riposte/core"
+import { type CaseModel, type CaseStore, Observable, CaseValidation as V } from "@riposte/core"
 import { Clock, Effect } from "effect"
 import type { Selectable } from "kysely"
 import type * as Database from "../Database.ts"
 import * as Rows from "./Rows.ts"
 import { type SqlContext, storage, system } from "./SqlContext.ts"
-import * as V from "./Validate.ts"
 
 type Shape = CaseStore.CaseStoreShape
 

@@ -1,10 +1,13 @@
 /**
- * Input validation shared by the SQL adapters: untrusted input is decoded with the model
- * schemas and failures become `CaseStoreError` reason `Invalid` with the issue's path.
- * (Mirrors `CaseStoreMemory` in @riposte/core so every adapter reports the same paths.)
+ * Input validation shared by every case-store adapter (memory here, SQL in
+ * `@riposte/case-store`): untrusted input is decoded with the model schemas, and failures become
+ * `CaseStoreError` reason `Invalid` with the issue's path, so all adapters report the same paths.
+ *
+ * @since 0.1.0
  */
-import { CaseModel, CaseStore } from "@riposte/core"
 import { Effect, type Exit, Schema, SchemaIssue } from "effect"
+import * as CaseModel from "./CaseModel.ts"
+import * as CaseStore from "./CaseStore.ts"
 
 /** Largest JSON document (alert, action input, timeline data) accepted, in characters. */
 export const MAX_JSON = 1_000_000
