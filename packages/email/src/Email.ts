@@ -1,78 +1,22 @@
 import { createHash } from "node:crypto"
-import { existsSync } from "node:fs"
-import { fileURLToPath } from "node:url"
-import { Worker } from "node:worker_threads"
-import { Clock, Duration, Effect } from "effect"
+import { Clock, Effect } from "effect"
 import * as Analysis from "./Analysis.ts"
 import { EmailError, type Reason } from "./EmailError.ts"
-import type { ExtractResult } from "./internal/Extract.ts"
+import { EmailPool } from "./EmailPool.ts"
 import * as Limits from "./Limits.ts"
-import type { ParsedEmail } from "./ParsedEmail.ts"
 import type { QuarantineRecord, RawStore } from "./Quarantine.ts"
 
 /** Raw input: bytes as received, or a string (encoded as UTF-8). */
 export type Raw = Uint8Array | string
 
-// Sources run the .ts worker under Node's type stripping; the build ships dist/internal/worker.mjs.
-// Both are resolved relative to this module, which sits at the package root in src/ and dist/.
-const workerUrl = (): URL => {
-  const ts = new URL("./internal/worker.ts", import.meta.url)
-  return ts.protocol === "file:" && existsSync(fileURLToPath(ts))
-    ? ts
-    : new URL("./internal/worker.mjs", import.meta.url)
-}
-
 const toBytes = (raw: Raw): Uint8Array => (typeof raw === "string" ? Buffer.from(raw, "utf8") : raw)
 
 const fail = (reason: Reason) => Effect.fail(new EmailError({ reason }))
 
-const runWorker = (raw: Uint8Array, limits: Limits.Limits): Effect.Effect<ParsedEmail, EmailError> =>
-  Effect.callback<ParsedEmail, EmailError>((resume) => {
-    let worker: Worker
-    try {
-      worker = new Worker(workerUrl(), {
-        workerData: { raw, limits },
-        resourceLimits: {
-          maxOldGenerationSizeMb: limits.maxHeapMb,
-          maxYoungGenerationSizeMb: Math.min(64, Math.max(4, Math.floor(limits.maxHeapMb / 8))),
-          stackSizeMb: 4,
-        },
-        stdout: true,
-        stderr: true,
-      })
-    } catch (e) {
-      resume(fail({ _tag: "WorkerCrashed", message: String((e as Error)?.message ?? e) }))
-      return
-    }
-    let settled = false
-    const settle = (effect: Effect.Effect<ParsedEmail, EmailError>): void => {
-      if (settled) return
-      settled = true
-      resume(effect)
-      void worker.terminate()
-    }
-    worker.once("message", (result: ExtractResult) =>
-      settle(result._tag === "Success" ? Effect.succeed(result.value) : fail(result.reason)),
-    )
-    worker.once("error", (e: Error) => settle(fail({ _tag: "WorkerCrashed", message: e.message })))
-    worker.once("exit", (code) =>
-      settle(fail({ _tag: "WorkerCrashed", message: `worker exited with code ${code}` })),
-    )
-    // Interruption (the timeout below, or the caller) terminates the worker: no orphaned parsing.
-    return Effect.promise(() => {
-      settled = true
-      return worker.terminate()
-    }).pipe(Effect.asVoid)
-  }).pipe(
-    Effect.timeoutOrElse({
-      duration: Duration.millis(limits.timeoutMs),
-      orElse: () => fail({ _tag: "Timeout", timeoutMs: limits.timeoutMs }),
-    }),
-  )
-
 /**
- * Parses a raw message in a `node:worker_threads` Worker bounded by heap `resourceLimits` and a
- * wall-clock timeout. Every bound hit, crash or timeout is a typed `EmailError`.
+ * Parses a raw message on a pooled `node:worker_threads` Worker (see `EmailPool`) bounded by heap
+ * `resourceLimits` and a wall-clock timeout. Every bound hit, crash or timeout is a typed
+ * `EmailError`; a worker that crashes or times out is terminated and replaced.
  *
  * @example
  * ```ts
@@ -87,7 +31,8 @@ export const parse = Effect.fn("Email.parse")(function* (raw: Raw, limits?: Part
   if (bytes.length > bounds.maxBytes) {
     return yield* fail({ _tag: "TooLarge", size: bytes.length, limit: bounds.maxBytes })
   }
-  return yield* runWorker(bytes, bounds)
+  const pool = yield* EmailPool
+  return yield* pool.parse(bytes, bounds)
 })
 
 /**

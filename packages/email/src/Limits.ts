@@ -21,9 +21,12 @@ export interface Limits {
   readonly maxQrImages: number
   /** Pixels (width × height) of an image scanned for QR codes. Default 16 M. */
   readonly maxQrPixels: number
-  /** Wall-clock budget of the parsing worker in milliseconds. Default 20,000. */
+  /**
+   * Wall-clock budget of the parsing worker in milliseconds, counted from the moment a worker
+   * receives the message (waiting for a free worker is not billed). Default 20,000.
+   */
   readonly timeoutMs: number
-  /** V8 old-generation heap of the parsing worker in MB. Default 512. */
+  /** V8 old-generation heap of the parsing worker in MB (workers are pooled per value). Default 512. */
   readonly maxHeapMb: number
 }
 

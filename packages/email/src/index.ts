@@ -10,6 +10,7 @@
 export * as Analysis from "./Analysis.ts"
 export * as Email from "./Email.ts"
 export * as EmailError from "./EmailError.ts"
+export * as EmailPool from "./EmailPool.ts"
 export * as Limits from "./Limits.ts"
 export * as ParsedEmail from "./ParsedEmail.ts"
 export * as Quarantine from "./Quarantine.ts"
