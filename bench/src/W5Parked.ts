@@ -7,7 +7,7 @@ import { statSync } from "node:fs"
 import { join } from "node:path"
 import { CaseStore, Connector, Engine, playbook } from "@riposte/core"
 import { Runtime } from "@riposte/runtime"
-import { Duration, Effect, Layer, ManagedRuntime, Schema } from "effect"
+import { Effect, Layer, ManagedRuntime, Schema } from "effect"
 import { sqliteCounter, tempDir } from "./Db.ts"
 import { row, type WorkloadResult } from "./Report.ts"
 import { heapAfterGc, quantile, since, sleep } from "./Stats.ts"
@@ -42,9 +42,7 @@ export const run = async (quick: boolean): Promise<WorkloadResult> => {
   const rt = ManagedRuntime.make(
     Engine.layer({ playbooks: [parked] }).pipe(
       Layer.provide(AfterLive),
-      Layer.provideMerge(
-        Runtime.sqlite({ directory: dir.path, entityMaxIdleTime: Duration.seconds(IDLE_SECONDS) }),
-      ),
+      Layer.provideMerge(Runtime.sqlite({ directory: dir.path })),
     ),
   )
   const exec = <A>(e: Effect.Effect<A, unknown, Engine.Engine | CaseStore.CaseStore>) => rt.runPromise(e)

@@ -1,6 +1,7 @@
 /**
- * Durable `WorkflowEngine` layers built on `effect/cluster`: one embedded
- * process over SQLite or Postgres, or several runners sharing Postgres.
+ * Durable `WorkflowEngine` layers: one embedded process over SQLite or Postgres
+ * (`@riposte/workflow-sql`: one journal row per activity, parked runs held in the
+ * database only), or several runners sharing Postgres (`effect/cluster`).
  *
  * Every layer provides `WorkflowEngine` (and the `SqlClient` it journals to);
  * register workflows with `Workflow.toLayer` on top of it.
@@ -9,14 +10,14 @@
  */
 import { join } from "node:path"
 import * as NodeClusterSocket from "@effect/platform-node/NodeClusterSocket"
-import * as NodeCrypto from "@effect/platform-node/NodeCrypto"
 import { PgClient } from "@effect/sql-pg"
 import { SqliteClient } from "@riposte/sql-sqlite"
+import { SqlWorkflowEngine } from "@riposte/workflow-sql"
 import { type Config, Duration, Effect, Layer, Option, Redacted } from "effect"
-import { ClusterWorkflowEngine, RunnerAddress, type ShardingConfig, SingleRunner } from "effect/cluster"
+import { ClusterWorkflowEngine, RunnerAddress, type ShardingConfig } from "effect/cluster"
 import type { SocketServer } from "effect/socket"
 import type { SqlClient, SqlError } from "effect/sql"
-import type { WorkflowEngine } from "effect/workflow"
+import { WorkflowEngine } from "effect/workflow"
 import type { EngineInUse } from "./DurableError.ts"
 import * as EngineLock from "./internal/EngineLock.ts"
 
@@ -24,11 +25,9 @@ import * as EngineLock from "./internal/EngineLock.ts"
 export type ShardingOptions = Partial<ShardingConfig.ShardingConfig["Service"]>
 
 /**
- * `ShardingConfig.entityMaxIdleTime` of the engines: how long an idle entity without its own
- * setting stays in memory. effect/cluster's workflow and durable-clock entities have their own,
- * fixed 10 s: a parked workflow (waiting on an approval or a durable clock) is evicted 10 s after
- * its last message; its journal stays in the database and the next message (decision, clock,
- * resume) rebuilds it. Measured with `npm run parked-memory -w @riposte/runtime`.
+ * `ShardingConfig.entityMaxIdleTime` of the cluster engines ({@link runner}): how long an idle
+ * entity without its own setting stays in memory. effect/cluster's workflow and durable-clock
+ * entities have their own, fixed 10 s.
  *
  * @since 0.1.0
  */
@@ -65,21 +64,33 @@ export const failoverShardingConfig: ShardingOptions = {
 }
 
 /**
+ * Settings of the single-process engines ({@link sqlite}, {@link postgres}); see
+ * `SqlWorkflowEngine.Options`.
+ *
+ * @since 0.1.0
+ */
+export interface EngineOptions {
+  /**
+   * Parked runs woken at once (approvals released, clocks fired, runs recovered after a
+   * restart) that may be in memory together; further wake-ups wait their turn. Default 1,000.
+   */
+  readonly maxWokenRuns?: number | undefined
+  /** Longest sleep of the durable-clock scheduler between database reads. Default 1 minute. */
+  readonly clockPollInterval?: Duration.Input | undefined
+}
+
+/**
  * Options of {@link sqlite}.
  *
  * @since 0.1.0
  */
-export interface SqliteOptions {
+export interface SqliteOptions extends EngineOptions {
   /** Directory of the database file, created if missing. Default `"./.riposte"`. */
   readonly directory?: string | undefined
   /** Database file name inside `directory`. Default `"riposte.db"`. */
   readonly filename?: string | undefined
-  /** See {@link defaultEntityMaxIdleTime}. */
-  readonly entityMaxIdleTime?: Duration.Input | undefined
   /** How long a statement waits for another process's lock. Default 5 s. */
   readonly busyTimeout?: Duration.Input | undefined
-  /** Further sharding overrides (applied last). */
-  readonly shardingConfig?: ShardingOptions | undefined
 }
 
 /**
@@ -87,7 +98,19 @@ export interface SqliteOptions {
  *
  * @since 0.1.0
  */
-export interface PostgresOptions {
+export interface PostgresOptions extends EngineOptions {
+  /** Connection URL, e.g. `postgres://user@host:5432/db`. Prefer a `Redacted` value. */
+  readonly url: Redacted.Redacted<string> | string
+  /** Maximum pooled connections. Default: `@effect/sql-pg`'s default. */
+  readonly maxConnections?: number | undefined
+}
+
+/**
+ * Options of {@link runner}.
+ *
+ * @since 0.1.0
+ */
+export interface RunnerOptions {
   /** Connection URL, e.g. `postgres://user@host:5432/db`. Prefer a `Redacted` value. */
   readonly url: Redacted.Redacted<string> | string
   /** Maximum pooled connections. Default: `@effect/sql-pg`'s default. */
@@ -96,14 +119,6 @@ export interface PostgresOptions {
   readonly entityMaxIdleTime?: Duration.Input | undefined
   /** Further sharding overrides (applied last). */
   readonly shardingConfig?: ShardingOptions | undefined
-}
-
-/**
- * Options of {@link runner}.
- *
- * @since 0.1.0
- */
-export interface RunnerOptions extends PostgresOptions {
   /** Host other runners and clients use to reach this runner. */
   readonly host: string
   /** Port this runner listens on and advertises. */
@@ -139,32 +154,22 @@ const idle = (entityMaxIdleTime: Duration.Input | undefined): ShardingOptions =>
   entityMaxIdleTime: entityMaxIdleTime ?? defaultEntityMaxIdleTime,
 })
 
-/**
- * Settings of the single-runner engines ({@link sqlite}, {@link postgres}).
- *
- * `entityMessagePollInterval` 1 s (effect/cluster default 10 s): a message that was stored but
- * not handed to its entity directly (e.g. an activity request under load) is picked up by this
- * poll. effect/cluster evicts an idle workflow entity after a fixed 10 s; with a 10 s poll the
- * activity request could reach a rebuilt entity that never registered it, which answers
- * `Suspended` and leaves the run parked forever. Measured on SQLite, 300 runs started 64 at a
- * time: one run stuck so in 6 of 9 trials with the 10 s poll; none in 8 such trials with 1 s,
- * nor in runs of 2,000 and 10,000 (`scripts/parked-memory.ts`). The cost is one small query per
- * second.
- *
- * @since 0.1.0
- */
-export const singleRunnerShardingConfig: ShardingOptions = {
-  entityMessagePollInterval: Duration.seconds(1),
-}
-
-const singleRunner = <E>(
+const singleProcess = <E>(
   sql: Layer.Layer<SqlClient.SqlClient, E>,
-  shardingConfig: ShardingOptions,
-): Durable<E | Config.ConfigError> =>
-  ClusterWorkflowEngine.layer.pipe(
-    Layer.provide(SingleRunner.layer({ runnerStorage: "sql", shardingConfig })),
-    Layer.provide(NodeCrypto.layerDigest),
-    Layer.provideMerge(sql),
+  options: EngineOptions,
+): Durable<E | SqlError.SqlError> =>
+  Layer.provideMerge(
+    Layer.effect(
+      WorkflowEngine.WorkflowEngine,
+      Effect.map(
+        SqlWorkflowEngine.make({
+          maxWokenRuns: options.maxWokenRuns,
+          clockPollInterval: options.clockPollInterval,
+        }),
+        (made) => made.engine,
+      ),
+    ),
+    sql,
   )
 
 /**
@@ -196,11 +201,7 @@ export const sqlite = (
       SqliteClient.layer({ filename, busyTimeout: options.busyTimeout }),
     ),
   )
-  return singleRunner(sql, {
-    ...singleRunnerShardingConfig,
-    ...idle(options.entityMaxIdleTime),
-    ...options.shardingConfig,
-  })
+  return singleProcess(sql, options)
 }
 
 /**
@@ -218,11 +219,7 @@ export const sqlite = (
  * @since 0.1.0
  */
 export const postgres = (options: PostgresOptions): Durable<SqlError.SqlError | Config.ConfigError> =>
-  singleRunner(pgLayer(options), {
-    ...singleRunnerShardingConfig,
-    ...idle(options.entityMaxIdleTime),
-    ...options.shardingConfig,
-  })
+  singleProcess(pgLayer(options), options)
 
 /**
  * One runner of a multi-process cluster over Postgres: it owns a share of the

@@ -208,7 +208,7 @@ const suite = (backend: Backend) => {
   )
 
   it.live(
-    "a case write happens exactly once: SIGKILL inside the transaction that records the action, restart, one row",
+    "a case write happens exactly once: SIGKILL inside the transaction that journals the action and records it, restart, one row",
     () =>
       Effect.scoped(
         Effect.gen(function* () {
@@ -228,7 +228,13 @@ const suite = (backend: Backend) => {
           const second = yield* spawnChild(config(env))
           const result = yield* completed(second, runId)
           assert.deepStrictEqual(result.path, ["a", "purge", "b"])
-          assert.deepStrictEqual(pids(env.log, "purge"), [first.pid], "the journaled purge did not run again")
+          // The action row commits in the transaction that journals the purge's result: the kill
+          // lost both, so the purge ran again (at-least-once) with the same idempotency key.
+          assert.deepStrictEqual(pids(env.log, "purge"), [first.pid, second.pid])
+          const keys = executions(env.log)
+            .filter((e) => e.step === "purge")
+            .map((e) => e.key)
+          assert.strictEqual(new Set(keys).size, 1, "both executions carry the same idempotency key")
           const view = yield* second.send<CaseModel.CaseView>({ op: "view", caseId: result.caseId })
           assert.deepStrictEqual(
             view.actions.map((a) => [a.stepPath, a.status]),

@@ -136,14 +136,14 @@ describe("Durable.sqlite", () => {
     () =>
       Effect.gen(function* () {
         const directory = freshDir()
-        yield* runInProcess(Durable.sqlite({ directory, entityMaxIdleTime: "2 seconds" }))
+        yield* runInProcess(Durable.sqlite({ directory }))
         assert.isTrue(existsSync(join(directory, "riposte.db")))
       }),
     60_000,
   )
 
   it.live(
-    "keeps the journal in the file: cluster tables exist and a second engine sees the finished run",
+    "keeps the journal in the file: the journal tables exist and a second engine sees the finished run",
     () =>
       Effect.gen(function* () {
         const directory = freshDir()
@@ -156,7 +156,7 @@ describe("Durable.sqlite", () => {
           }>`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`
         }).pipe(Effect.provide(Durable.sqlite({ directory, filename })))
         const names = tables.map((table) => table.name)
-        assert.includeMembers(names, ["cluster_messages", "cluster_replies"])
+        assert.includeMembers(names, ["riposte_wf_executions", "riposte_wf_activities"])
       }),
     60_000,
   )
