@@ -5,6 +5,8 @@
  * body computes outside activities (step transforms, decisions, call construction) must be a
  * pure function of the trigger input and earlier activity results.
  */
+
+import { SqlWorkflowEngine } from "@riposte/workflow-sql"
 import { Clock, Context, Duration, Effect, Exit, Option, Schema } from "effect"
 import { ClusterSchema } from "effect/cluster"
 import { Activity, DurableClock, DurableDeferred, Workflow } from "effect/workflow"
@@ -221,8 +223,19 @@ const withRetry = <A>(
   return loop(0)
 }
 
-/** Runs one connector call as a journaled activity (no database writes: it may take seconds). */
-const callActivity = (state: RunState, name: string, key: string, call: AnyCall, options: CallOptions) => {
+/**
+ * Runs one connector call as a journaled activity. The call itself runs outside any transaction
+ * (it may take seconds); `commit`, when the engine supports it, writes the call's case rows in
+ * the transaction that journals its result.
+ */
+const callActivity = (
+  state: RunState,
+  name: string,
+  key: string,
+  call: AnyCall,
+  options: CallOptions,
+  commit?: (exit: Exit.Exit<unknown, ConnectorError>) => Effect.Effect<void, never, CaseStore>,
+) => {
   const def = call.definition
   const execute = Effect.gen(function* () {
     const attempt = yield* Activity.CurrentAttempt
@@ -279,12 +292,17 @@ const callActivity = (state: RunState, name: string, key: string, call: AnyCall,
       Effect.tapError((e) => Effect.annotateCurrentSpan("riposte.outcome", e.reason._tag)),
     )
   })
-  return Activity.make({
+  const activity = Activity.make({
     name,
     success: def.output as Schema.Codec<unknown, unknown>,
     error: ConnectorError,
     execute,
   })
+  return commit === undefined
+    ? activity
+    : activity.annotate(SqlWorkflowEngine.CommitWith, (exit) =>
+        commit(exit as Exit.Exit<unknown, ConnectorError>),
+      )
 }
 
 /** The reverse call of a succeeded action whose connector declares `undo`, or null. */
@@ -317,9 +335,82 @@ type CallRecord =
       readonly reason: string
     }
 
+/** Writes the case rows of one call of an enrich or act step (an enrichment, or an action). */
+const recordCall = (
+  state: RunState,
+  role: "enrich" | "act",
+  r: CallRecord,
+  approvalRef: string | null,
+): Effect.Effect<void, never, CaseStore> =>
+  Effect.gen(function* () {
+    const store = yield* CaseStore
+    const at = yield* Clock.currentTimeMillis
+    const def = r.call.definition
+    const targets = targetsOf(r.call)
+    if (role === "enrich") {
+      const ok = r._tag === "Done" && Exit.isSuccess(r.exit)
+      const assessed =
+        ok && def.assess ? def.assess((r.exit as Exit.Success<unknown, never>).value) : undefined
+      return yield* store.addEnrichment({
+        caseId: state.caseId,
+        observable: targets[0] ?? null,
+        connector: r.call.connector,
+        action: r.call.action,
+        resultRef: `${state.runId}/${r.name}`,
+        verdict: assessed?.verdict ?? "unknown",
+        // A connector may hand back NaN/Infinity (never valid JSON, so never a real score).
+        score: assessed?.score !== undefined && Number.isFinite(assessed.score) ? assessed.score : null,
+        summary: ok
+          ? (assessed?.summary ?? null)
+          : `failed: ${r._tag === "Done" ? failureMessage(r.exit) : r._tag}`,
+        at,
+      })
+    }
+    const status =
+      r._tag === "Planned"
+        ? "planned"
+        : r._tag === "Blocked"
+          ? "blocked"
+          : Exit.isSuccess(r.exit)
+            ? "succeeded"
+            : "failed"
+    yield* store.recordAction({
+      caseId: state.caseId,
+      stepPath: r.name,
+      connector: r.call.connector,
+      action: r.call.action,
+      kind: r.call.kind,
+      inputHash: sha256Hex(stableStringify(r.call.input)),
+      input: redactInput(r.call.input),
+      outputSummary:
+        r._tag === "Done"
+          ? Exit.isSuccess(r.exit)
+            ? summarize(r.exit.value)
+            : failureMessage(r.exit)
+          : r._tag === "Blocked"
+            ? r.reason
+            : `planned (dry run): ${targets.join(", ")}`,
+      status,
+      idempotencyKey: r.key,
+      approvalRef,
+      actor: playbookActor(state.def),
+      at,
+      undo: undoOf(r),
+    })
+    if (r._tag === "Blocked") {
+      yield* store.appendTimeline(state.caseId, {
+        kind: "guardrail",
+        actor: { kind: "system", id: "guardrails" },
+        message: `blocked ${r.call.connector}.${r.call.action}: ${r.reason}`,
+        data: { step: r.name, targets },
+      })
+    }
+  }).pipe(Effect.orDie)
+
 /**
- * Writes a step's enrichment or action rows in one short activity. Annotated WithTransaction:
- * on a durable engine the rows commit together with the journal entry (exactly once).
+ * Writes case rows of a step's calls in one short activity. Annotated WithTransaction: on a
+ * durable engine the rows commit together with the journal entry (exactly once). Used for calls
+ * that ran no activity (planned, blocked) and, on engines without `CommitWith`, for every call.
  */
 const recordActivity = (
   state: RunState,
@@ -330,79 +421,7 @@ const recordActivity = (
 ) =>
   Activity.make({
     name: `${stepPath}/record`,
-    execute: Effect.gen(function* () {
-      const store = yield* CaseStore
-      const at = yield* Clock.currentTimeMillis
-      const actor = playbookActor(state.def)
-      for (const r of records) {
-        const def = r.call.definition
-        let targets: ReadonlyArray<string> = []
-        try {
-          targets = def.targets?.(r.call.input as never) ?? []
-        } catch {
-          targets = []
-        }
-        if (role === "enrich") {
-          const ok = r._tag === "Done" && Exit.isSuccess(r.exit)
-          const assessed =
-            ok && def.assess ? def.assess((r.exit as Exit.Success<unknown, never>).value) : undefined
-          yield* store.addEnrichment({
-            caseId: state.caseId,
-            observable: targets[0] ?? null,
-            connector: r.call.connector,
-            action: r.call.action,
-            resultRef: `${state.runId}/${r.name}`,
-            verdict: assessed?.verdict ?? "unknown",
-            // A connector may hand back NaN/Infinity (never valid JSON, so never a real score).
-            score: assessed?.score !== undefined && Number.isFinite(assessed.score) ? assessed.score : null,
-            summary: ok
-              ? (assessed?.summary ?? null)
-              : `failed: ${r._tag === "Done" ? failureMessage(r.exit) : r._tag}`,
-            at,
-          })
-        } else {
-          const status =
-            r._tag === "Planned"
-              ? "planned"
-              : r._tag === "Blocked"
-                ? "blocked"
-                : Exit.isSuccess(r.exit)
-                  ? "succeeded"
-                  : "failed"
-          yield* store.recordAction({
-            caseId: state.caseId,
-            stepPath: r.name,
-            connector: r.call.connector,
-            action: r.call.action,
-            kind: r.call.kind,
-            inputHash: sha256Hex(stableStringify(r.call.input)),
-            input: redactInput(r.call.input),
-            outputSummary:
-              r._tag === "Done"
-                ? Exit.isSuccess(r.exit)
-                  ? summarize(r.exit.value)
-                  : failureMessage(r.exit)
-                : r._tag === "Blocked"
-                  ? r.reason
-                  : `planned (dry run): ${targets.join(", ")}`,
-            status,
-            idempotencyKey: r.key,
-            approvalRef,
-            actor,
-            at,
-            undo: undoOf(r),
-          })
-          if (r._tag === "Blocked") {
-            yield* store.appendTimeline(state.caseId, {
-              kind: "guardrail",
-              actor: { kind: "system", id: "guardrails" },
-              message: `blocked ${r.call.connector}.${r.call.action}: ${r.reason}`,
-              data: { step: r.name, targets },
-            })
-          }
-        }
-      }
-    }).pipe(Effect.orDie),
+    execute: Effect.forEach(records, (r) => recordCall(state, role, r, approvalRef), { discard: true }),
   }).pipe((a) => a.annotate(ClusterSchema.WithTransaction, true))
 
 const failureMessage = (exit: Exit.Exit<unknown, unknown>): string => {
@@ -571,28 +590,39 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
           const entries: Array<[string, AnyCall]> = Array.isArray(calls)
             ? calls.map((c, i) => [String(i), c as AnyCall])
             : Object.entries(calls as Record<string, AnyCall>)
+          // On engines that commit a call's case rows with its journal entry, each call records
+          // itself; otherwise one record activity follows the calls.
+          const inJournal = yield* SqlWorkflowEngine.SupportsCommitWith
           const exits = yield* Effect.forEach(
             entries,
-            ([k, call]) =>
-              Effect.exit(
+            ([k, call]) => {
+              const name = `${stepPath}[${k}]`
+              const key = idempotencyKey(state.executionId, stepPath, k)
+              return Effect.exit(
                 callActivity(
                   state,
-                  `${stepPath}[${k}]`,
-                  idempotencyKey(state.executionId, stepPath, k),
+                  name,
+                  key,
                   call,
                   node.options,
+                  inJournal
+                    ? (exit) => recordCall(state, "enrich", { _tag: "Done", name, key, call, exit }, null)
+                    : undefined,
                 ),
-              ),
+              )
+            },
             { concurrency: node.options.concurrency ?? 8 },
           )
-          const records: Array<CallRecord> = entries.map(([k, call], i) => ({
-            _tag: "Done",
-            name: `${stepPath}[${k}]`,
-            key: idempotencyKey(state.executionId, stepPath, k),
-            call,
-            exit: exits[i]!,
-          }))
-          if (records.length > 0) yield* recordActivity(state, stepPath, "enrich", records, null)
+          if (!inJournal && entries.length > 0) {
+            const records: Array<CallRecord> = entries.map(([k, call], i) => ({
+              _tag: "Done",
+              name: `${stepPath}[${k}]`,
+              key: idempotencyKey(state.executionId, stepPath, k),
+              call,
+              exit: exits[i]!,
+            }))
+            yield* recordActivity(state, stepPath, "enrich", records, null)
+          }
           const values = exits.map((exit) => {
             if (Exit.isSuccess(exit))
               return node.options.onError === "continue" ? { _tag: "Success", value: exit.value } : exit.value
@@ -628,6 +658,7 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
           const keyOf = (i: number) => idempotencyKey(state.executionId, stepPath, single ? "" : i)
           const nameOf = (i: number) => (single ? stepPath : `${stepPath}[${i}]`)
           const verdicts = yield* guardStep(state, stepPath, list, approvalRef)
+          const inJournal = yield* SqlWorkflowEngine.SupportsCommitWith
           // Over budget: one approval gate for the step before anything runs.
           const needApproval = verdicts.flatMap((v) => (v._tag === "RequireApproval" ? [v] : []))
           let budgetGranted = false
@@ -662,13 +693,25 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
                 })
               }
               return Effect.map(
-                Effect.exit(callActivity(state, base.name, base.key, call, node.options)),
+                Effect.exit(
+                  callActivity(
+                    state,
+                    base.name,
+                    base.key,
+                    call,
+                    node.options,
+                    inJournal
+                      ? (exit) => recordCall(state, "act", { _tag: "Done", ...base, exit }, approvalRef)
+                      : undefined,
+                  ),
+                ),
                 (exit) => ({ _tag: "Done", ...base, exit }),
               )
             },
             { concurrency: node.options.concurrency ?? 4 },
           )
-          yield* recordActivity(state, stepPath, "act", records, approvalRef)
+          const unrecorded = inJournal ? records.filter((r) => r._tag !== "Done") : records
+          if (unrecorded.length > 0) yield* recordActivity(state, stepPath, "act", unrecorded, approvalRef)
           for (const r of records)
             if (r._tag === "Done" && Exit.isFailure(r.exit)) return yield* Effect.failCause(r.exit.cause)
           const values = records.map((r) =>
