@@ -12,7 +12,7 @@ import { join } from "node:path"
 import * as NodeClusterSocket from "@effect/platform-node/NodeClusterSocket"
 import { PgClient } from "@effect/sql-pg"
 import { SqliteClient } from "@riposte/sql-sqlite"
-import { SqlWorkflowEngine } from "@riposte/workflow-sql"
+import { GroupCommit, SqlWorkflowEngine } from "@riposte/workflow-sql"
 import { type Config, Duration, Effect, Layer, Option, Redacted } from "effect"
 import { ClusterWorkflowEngine, RunnerAddress, type ShardingConfig } from "effect/cluster"
 import type { SocketServer } from "effect/socket"
@@ -198,7 +198,10 @@ export const sqlite = (
   const sql = Layer.unwrap(
     Effect.as(
       EngineLock.acquire(`${filename}.engine.lock`),
-      SqliteClient.layer({ filename, busyTimeout: options.busyTimeout }),
+      // Concurrent transactions (journal entries, case writes) share one commit: one fsync.
+      GroupCommit.layer().pipe(
+        Layer.provide(SqliteClient.layer({ filename, busyTimeout: options.busyTimeout })),
+      ),
     ),
   )
   return singleProcess(sql, options)

@@ -144,7 +144,6 @@ interface Run {
   readonly activities: Map<string, Exit.Exit<unknown, unknown>>
   readonly deferreds: Map<string, Exit.Exit<unknown, unknown>>
   readonly clocks: Set<string>
-  readonly inflight: Map<string, Fiber.Fiber<Workflow.Result<unknown, unknown>, unknown>>
   wakeSeq: number
   interrupted: boolean
   interruptedUnsafe: boolean
@@ -171,7 +170,6 @@ const newRun = (executionId: string): Run => ({
   activities: new Map(),
   deferreds: new Map(),
   clocks: new Set(),
-  inflight: new Map(),
   wakeSeq: 0,
   interrupted: false,
   interruptedUnsafe: false,
@@ -293,8 +291,6 @@ export const make = Effect.fnUntraced(function* (options: Options = {}) {
   ): Effect.Effect<void, SqlError.SqlError> =>
     Effect.gen(function* () {
       const entry = run.entry!
-      // Activities forked by this run (still journaling after a preemption) finish first.
-      if (run.inflight.size > 0) yield* Fiber.awaitAll([...run.inflight.values()])
       if (result._tag === "Complete") {
         const parent = run.parent?.executionId
         const parentSeq = yield* store.complete(
@@ -405,6 +401,7 @@ export const make = Effect.fnUntraced(function* (options: Options = {}) {
       result._tag === "Complete"
         ? store.insertActivity(run.executionId, key, encodeExit(result.exit))
         : Effect.void
+    const journalAlone = (result: Workflow.Result<unknown, unknown>) => store.write(journal(result))
     const remember = (result: Workflow.Result<unknown, unknown>) =>
       Effect.sync(() => {
         if (result._tag === "Complete") run.activities.set(key, result.exit)
@@ -414,7 +411,7 @@ export const make = Effect.fnUntraced(function* (options: Options = {}) {
       return sql.withTransaction(Effect.tap(execute, journal)).pipe(Effect.flatMap(remember))
     }
     const hook = Context.get(activity.annotations, CommitWith)
-    if (hook === undefined) return Effect.tap(execute, journal).pipe(Effect.flatMap(remember))
+    if (hook === undefined) return Effect.tap(execute, journalAlone).pipe(Effect.flatMap(remember))
     const decode = Schema.decodeEffect(
       (activity as unknown as Activity.AnyWithProps & Activity.Activity<any, any>).exitSchemaPartial,
     )
@@ -531,32 +528,42 @@ export const make = Effect.fnUntraced(function* (options: Options = {}) {
     if (entry === undefined) return yield* Effect.die(`Workflow ${workflow._tag} is not registered`)
     let run = active.get(opts.executionId)
     if (run === undefined) {
-      run = newRun(opts.executionId)
-      active.set(opts.executionId, run)
-      const parent =
-        opts.parent !== undefined && opts.detached !== true
-          ? { workflow: opts.parent.workflow._tag, executionId: opts.parent.executionId }
-          : undefined
-      const fresh = yield* store
-        .insertExecution(
-          opts.executionId,
-          workflow._tag,
-          entry.codec.encodePayload(opts.payload),
-          parent === undefined ? null : JSON.stringify(parent),
-          yield* now,
-        )
-        .pipe(
-          Effect.onError(() => evict(run!, true)),
-          Effect.orDie,
-        )
-      if (fresh) {
-        run.entry = entry
-        run.payload = opts.payload
-        run.parent = parent
-        yield* start(run)
-      } else {
-        // Known execution: join it, read its outcome, or load it when it should be running.
-        yield* load(run).pipe(Effect.orDie)
+      // A read first: callers waiting on a parked run call execute again and again.
+      const known = yield* Effect.orDie(store.outcome(opts.executionId))
+      run = active.get(opts.executionId)
+      if (run === undefined) {
+        if (known !== undefined && known.state !== "running" && known.result !== null)
+          return opts.discard ? undefined : entry.codec.decodeResult(known.result)
+        run = newRun(opts.executionId)
+        active.set(opts.executionId, run)
+        const placeholder = run
+        const parent =
+          opts.parent !== undefined && opts.detached !== true
+            ? { workflow: opts.parent.workflow._tag, executionId: opts.parent.executionId }
+            : undefined
+        const fresh =
+          known === undefined &&
+          (yield* store
+            .insertExecution(
+              opts.executionId,
+              workflow._tag,
+              entry.codec.encodePayload(opts.payload),
+              parent === undefined ? null : JSON.stringify(parent),
+              yield* now,
+            )
+            .pipe(
+              Effect.onError(() => evict(placeholder, true)),
+              Effect.orDie,
+            ))
+        if (fresh) {
+          run.entry = entry
+          run.payload = opts.payload
+          run.parent = parent
+          yield* start(run)
+        } else {
+          // Known execution that should be running (left by a stopped process): load it.
+          yield* load(run).pipe(Effect.orDie)
+        }
       }
     }
     if (opts.discard) return undefined
@@ -662,17 +669,9 @@ export const make = Effect.fnUntraced(function* (options: Options = {}) {
         if (journaled !== undefined) return new Workflow.Complete({ exit: journaled })
         // A pending interrupt replays only to rebuild compensations: no new activities.
         if (run.interrupted && !instance.interrupted) return new Workflow.Suspended({})
-        let fiber = run.inflight.get(key)
-        if (fiber === undefined) {
-          // Forked: a preempted run (its fiber interrupted) does not cut an activity short; the
-          // activity finishes, is journaled, and the replay finds it.
-          fiber = yield* runActivity(run, instance, activity, attempt, key).pipe(
-            Effect.ensuring(Effect.sync(() => run.inflight.delete(key))),
-            Effect.forkIn(run.scope),
-          )
-          run.inflight.set(key, fiber)
-        }
-        return yield* Fiber.join(fiber)
+        // Inline: a completion that preempts the run (interrupting its fiber) cuts an activity in
+        // flight short; it is not journaled and runs again on the replay (at-least-once).
+        return yield* runActivity(run, instance, activity, attempt, key)
       }) as Effect.Effect<Workflow.Result<unknown, unknown>, never, any>,
 
     deferredResult: (deferred) =>

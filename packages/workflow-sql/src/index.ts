@@ -10,4 +10,6 @@
  *
  * @since 0.1.0
  */
+
+export * as GroupCommit from "./GroupCommit.ts"
 export * as SqlWorkflowEngine from "./SqlWorkflowEngine.ts"

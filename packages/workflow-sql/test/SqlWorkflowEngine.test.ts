@@ -9,7 +9,7 @@ import { SqlClient } from "effect/sql"
 import { TestClock } from "effect/testing"
 import type { WorkflowEngine } from "effect/workflow"
 import { afterAll } from "vitest"
-import { SqlWorkflowEngine } from "../src/index.ts"
+import { GroupCommit, SqlWorkflowEngine } from "../src/index.ts"
 import { preparePostgres } from "./fixtures/postgres.ts"
 import * as W from "./fixtures/Workflows.ts"
 
@@ -30,6 +30,11 @@ type Database = () => Sql
 const sqliteDatabase = (): Database => {
   const filename = join(root, `${unique("db")}.db`)
   return () => SqliteClient.layer({ filename })
+}
+/** The embedded default: SQLite behind GroupCommit. */
+const groupCommitDatabase = (): Database => {
+  const filename = join(root, `${unique("db")}.db`)
+  return () => GroupCommit.layer().pipe(Layer.provide(SqliteClient.layer({ filename })))
 }
 const pgDatabase = (): Database => {
   if (!pg.ok) throw new Error(`Postgres unavailable: ${pg.reason}`)
@@ -374,6 +379,7 @@ const suite = (name: string, database: () => Database) =>
   })
 
 suite("SqlWorkflowEngine on SQLite", sqliteDatabase)
+suite("SqlWorkflowEngine on SQLite with GroupCommit", groupCommitDatabase)
 describe.runIf(runPg)("Postgres", () => {
   suite("SqlWorkflowEngine on Postgres", pgDatabase)
 })

@@ -147,6 +147,20 @@ export const make = (sql: SqlClient.SqlClient, prefix: string) => {
 
   const run = <A extends object = Record<string, unknown>>(text: string, params: ReadonlyArray<unknown>) =>
     sql.unsafe<A>(text, params)
+  /**
+   * A single write on its own. On SQLite it is a transaction, so that a group-committing client
+   * (`GroupCommit`) can share its fsync with concurrent ones; on Postgres an autocommit statement
+   * is one round trip instead of three.
+   */
+  const write = <A, E, R>(effect: Effect.Effect<A, E, R>) => (dialect === "sqlite" ? atomic(effect) : effect)
+  /**
+   * Statements that commit together. Inside a caller's transaction they simply join it (no
+   * savepoint: an error fails the caller's transaction, which the engine never swallows).
+   */
+  const atomic = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | SqlError.SqlError, R> =>
+    Effect.flatMap(Effect.serviceOption(sql.transactionService), (current) =>
+      current._tag === "Some" ? effect : sql.withTransaction(effect),
+    )
   const raw = (text: string, params: ReadonlyArray<unknown>) => sql.unsafe(text, params).raw
 
   return {
@@ -161,9 +175,11 @@ export const make = (sql: SqlClient.SqlClient, prefix: string) => {
       parent: string | null,
       now: number,
     ): Effect.Effect<boolean, SqlError.SqlError> =>
-      Effect.map(
-        run(s.insertExecution, [executionId, workflow, payload, parent, now, now]),
-        (rows) => rows.length > 0,
+      write(
+        Effect.map(
+          run(s.insertExecution, [executionId, workflow, payload, parent, now, now]),
+          (rows) => rows.length > 0,
+        ),
       ),
 
     execution: (executionId: string): Effect.Effect<ExecutionRow | undefined, SqlError.SqlError> =>
@@ -216,8 +232,10 @@ export const make = (sql: SqlClient.SqlClient, prefix: string) => {
         rows.map((r) => ({ name: String(r.name), exit: String(r.exit) })),
       ),
 
+    /** Journals an activity (in the caller's transaction, if any). */
     insertActivity: (executionId: string, key: string, exit: string) =>
       Effect.asVoid(raw(s.insertActivity, [executionId, key, exit])),
+    write,
 
     /**
      * Stores a deferred's result (the first one wins) and marks the execution for a wake-up: a
@@ -225,7 +243,7 @@ export const make = (sql: SqlClient.SqlClient, prefix: string) => {
      * sequence, or `undefined` when no such execution exists.
      */
     completeDeferred: (executionId: string, name: string, exit: string, now: number) =>
-      sql.withTransaction(
+      atomic(
         Effect.andThen(
           raw(s.insertDeferred, [executionId, name, exit]),
           Effect.map(run(s.wake, [now, executionId]), (rows) =>
@@ -238,7 +256,7 @@ export const make = (sql: SqlClient.SqlClient, prefix: string) => {
 
     /** Fires a durable clock: its deferred, the wake-up and the clock's removal commit together. */
     fireClock: (executionId: string, clock: string, deferred: string, exit: string, now: number) =>
-      sql.withTransaction(
+      atomic(
         Effect.andThen(
           raw(s.insertDeferred, [executionId, deferred, exit]),
           Effect.andThen(
@@ -258,7 +276,7 @@ export const make = (sql: SqlClient.SqlClient, prefix: string) => {
      * parent's new wake sequence.
      */
     complete: (executionId: string, result: string, now: number, parent: string | undefined) =>
-      sql.withTransaction(
+      atomic(
         Effect.gen(function* () {
           yield* raw(s.complete, [result, now, executionId])
           yield* raw(s.deleteClocks, [executionId])
@@ -277,17 +295,20 @@ export const make = (sql: SqlClient.SqlClient, prefix: string) => {
 
     /** Explicit resume of a suspended run (also one that suspended on failure). */
     resume: (executionId: string, now: number) =>
-      Effect.map(run(s.resume, [now, executionId]), (rows) =>
-        rows[0] === undefined ? undefined : num(rows[0].wake_seq),
+      write(
+        Effect.map(run(s.resume, [now, executionId]), (rows) =>
+          rows[0] === undefined ? undefined : num(rows[0].wake_seq),
+        ),
       ),
 
-    interrupt: (executionId: string, now: number) => Effect.asVoid(raw(s.interrupt, [now, executionId])),
+    interrupt: (executionId: string, now: number) =>
+      write(Effect.asVoid(raw(s.interrupt, [now, executionId]))),
 
     running: (workflow: string) =>
       Effect.map(run(s.running, [workflow]), (rows) => rows.map((r) => String(r.execution_id))),
 
     insertClock: (executionId: string, name: string, workflow: string, wakeAt: number) =>
-      Effect.asVoid(raw(s.insertClock, [executionId, name, workflow, wakeAt])),
+      write(Effect.asVoid(raw(s.insertClock, [executionId, name, workflow, wakeAt]))),
 
     dueClocks: (
       now: number,
