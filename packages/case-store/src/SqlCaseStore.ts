@@ -288,6 +288,7 @@ export const make = Effect.fnUntraced(function* (options: Options) {
     update,
     metrics: (range) => storage(Metrics.compute(exec, db, dialect, range)),
     purge,
+    transaction: (effect) => storage(client.withTransaction(effect)),
   })
 })
 

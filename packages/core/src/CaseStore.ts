@@ -145,6 +145,17 @@ export interface CaseStoreShape {
     readonly from: number
     readonly to: number
   }) => Effect.Effect<ReadonlyArray<SlaMetrics>, CaseStoreError>
+  /**
+   * Runs `effect` atomically with its store writes: one database transaction on the SQL
+   * adapters (a durable engine's completion of a deferred inside it joins that transaction and
+   * wakes the run once it commits); as is in memory.
+   *
+   * @example
+   * ```ts
+   * yield* store.transaction(Effect.andThen(store.decideApproval(id, d), store.appendTimeline(caseId, e)))
+   * ```
+   */
+  readonly transaction: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | CaseStoreError, R>
   /** Deletes closed cases closed before `before`; keeps actions/approvals/timeline when `keepAudit`. */
   readonly purge: (options: {
     readonly before: number

@@ -561,6 +561,7 @@ export const make: Effect.Effect<CaseStoreShape> = Effect.sync(() => {
     merge,
     metrics,
     purge,
+    transaction: (effect) => effect,
   })
 })
 

@@ -273,18 +273,23 @@ export const layer = (
           const approvers = [...request.approvers, d.actor]
           const final =
             d.decision === "deny" ? "denied" : approvers.length >= request.quorum ? "approved" : "pending"
-          const updated = yield* store
-            .decideApproval(requestId, { decision: final, approvers, comment: d.comment ?? null })
-            .pipe(Effect.mapError((e) => (e.reason === "Conflict" ? refuse("AlreadyDecided") : e)))
-          yield* store.appendTimeline(request.caseId, {
-            kind: "approval.decided",
-            actor: { kind: "user", id: d.actor },
-            message: `${d.actor} ${d.decision === "deny" ? "denied" : "approved"} '${request.gate}'${final === "pending" ? ` (${approvers.length}/${request.quorum})` : ""}${d.comment ? `: ${d.comment}` : ""}`,
-            data: { requestId, decision: final, payloadHash: request.payloadHash },
-          })
-          if (updated.decision === "approved" || updated.decision === "denied")
-            yield* completeGate(updated, updated.decision)
-          return updated
+          // The decision, its timeline event and the gate's completion commit together.
+          return yield* store.transaction(
+            Effect.gen(function* () {
+              const updated = yield* store
+                .decideApproval(requestId, { decision: final, approvers, comment: d.comment ?? null })
+                .pipe(Effect.mapError((e) => (e.reason === "Conflict" ? refuse("AlreadyDecided") : e)))
+              yield* store.appendTimeline(request.caseId, {
+                kind: "approval.decided",
+                actor: { kind: "user", id: d.actor },
+                message: `${d.actor} ${d.decision === "deny" ? "denied" : "approved"} '${request.gate}'${final === "pending" ? ` (${approvers.length}/${request.quorum})` : ""}${d.comment ? `: ${d.comment}` : ""}`,
+                data: { requestId, decision: final, payloadHash: request.payloadHash },
+              })
+              if (updated.decision === "approved" || updated.decision === "denied")
+                yield* completeGate(updated, updated.decision)
+              return updated
+            }),
+          )
         })
 
       return Engine.of({

@@ -59,12 +59,12 @@ export const make = (ctx: SqlContext) => {
     const e = yield* V.enrichment({ ...input, at })
     yield* tx(
       Effect.gen(function* () {
-        yield* lockCase(e.caseId)
-        yield* exec(db.insertInto("riposte_case_enrichments").values(Rows.fromEnrichment(e)))
+        // The event's update locks the case (and fails with NotFound) before the insert.
         yield* appendEvent(e.caseId, at, "enrichment", system, `${e.connector}.${e.action}: ${e.verdict}`, {
           observable: e.observable,
           score: e.score,
         })
+        yield* exec(db.insertInto("riposte_case_enrichments").values(Rows.fromEnrichment(e)))
       }),
     )
   })
@@ -76,7 +76,11 @@ export const make = (ctx: SqlContext) => {
     const undoText = a.undo === undefined || a.undo === null ? null : yield* V.jsonText(a.undo, "action.undo")
     yield* tx(
       Effect.gen(function* () {
-        yield* lockCase(a.caseId)
+        yield* appendEvent(a.caseId, at, "action", a.actor, `${a.connector}.${a.action} ${a.status}`, {
+          stepPath: a.stepPath,
+          idempotencyKey: a.idempotencyKey,
+          approvalRef: a.approvalRef,
+        })
         yield* exec(
           db.insertInto("riposte_case_actions").values({
             case_id: a.caseId,
@@ -96,11 +100,6 @@ export const make = (ctx: SqlContext) => {
             undo: undoText,
           }),
         )
-        yield* appendEvent(a.caseId, at, "action", a.actor, `${a.connector}.${a.action} ${a.status}`, {
-          stepPath: a.stepPath,
-          idempotencyKey: a.idempotencyKey,
-          approvalRef: a.approvalRef,
-        })
       }),
     )
   })
