@@ -280,15 +280,19 @@ const callActivity = (
           ),
         ),
       ),
-      Effect.withSpan(`riposte.call ${call.connector}.${call.action}`, {
-        attributes: {
-          "riposte.connector": call.connector,
-          "riposte.action": call.action,
-          "riposte.kind": call.kind,
-          "riposte.step": name,
-          "riposte.attempt": attempt,
+      Effect.withSpan(
+        `riposte.call ${call.connector}.${call.action}`,
+        {
+          attributes: {
+            "riposte.connector": call.connector,
+            "riposte.action": call.action,
+            "riposte.kind": call.kind,
+            "riposte.step": name,
+            "riposte.attempt": attempt,
+          },
         },
-      }),
+        { captureStackTrace: false },
+      ),
       Effect.tapError((e) => Effect.annotateCurrentSpan("riposte.outcome", e.reason._tag)),
     )
   })
@@ -514,14 +518,18 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
       for (let i = 0; i < nodes.length; i++) {
         const node = nodes[i]!
         const flow = yield* runNode(state, nodes, i, `${prefix}${node.name}`, prefix).pipe(
-          Effect.withSpan(`riposte.step ${node.name}`, {
-            attributes: {
-              "riposte.playbook": def.meta.name,
-              "riposte.playbook.version": def.meta.version,
-              "riposte.step": `${prefix}${node.name}`,
-              "riposte.step.kind": node.kind,
+          Effect.withSpan(
+            `riposte.step ${node.name}`,
+            {
+              attributes: {
+                "riposte.playbook": def.meta.name,
+                "riposte.playbook.version": def.meta.version,
+                "riposte.step": `${prefix}${node.name}`,
+                "riposte.step.kind": node.kind,
+              },
             },
-          }),
+            { captureStackTrace: false },
+          ),
         )
         if (flow._tag === "End") return flow
       }
@@ -1067,13 +1075,17 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
       }).pipe((a) => a.annotate(ClusterSchema.WithTransaction, true))
       return { status, runId, caseId, path: state.path }
     }).pipe(
-      Effect.withSpan(`riposte.run ${def.meta.name}`, {
-        attributes: {
-          "riposte.playbook": def.meta.name,
-          "riposte.playbook.version": def.meta.version,
-          "riposte.run.id": runIdOf(tag, executionId),
+      Effect.withSpan(
+        `riposte.run ${def.meta.name}`,
+        {
+          attributes: {
+            "riposte.playbook": def.meta.name,
+            "riposte.playbook.version": def.meta.version,
+            "riposte.run.id": runIdOf(tag, executionId),
+          },
         },
-      }),
+        { captureStackTrace: false },
+      ),
     )
 
   return { def, tag, workflow, body, children }
