@@ -47,10 +47,15 @@ const num = (v: unknown): number => (typeof v === "number" ? v : Number(v))
 export const ddl = (prefix: string, dialect: Dialect): ReadonlyArray<string> => {
   const big = dialect === "pg" ? "BIGINT" : "INTEGER"
   return [
+    // The payload (often large: a whole alert) lives in its own table: SQLite rewrites a whole
+    // row on every UPDATE, and an execution's state changes several times.
+    `CREATE TABLE IF NOT EXISTS ${prefix}payloads (
+      execution_id TEXT PRIMARY KEY,
+      payload TEXT NOT NULL
+    )`,
     `CREATE TABLE IF NOT EXISTS ${prefix}executions (
       execution_id TEXT PRIMARY KEY,
       workflow TEXT NOT NULL,
-      payload TEXT NOT NULL,
       parent TEXT,
       state TEXT NOT NULL,
       failed SMALLINT NOT NULL DEFAULT 0,
@@ -94,17 +99,28 @@ export const make = (sql: SqlClient.SqlClient, prefix: string) => {
   const dialect: Dialect = sql.onDialectOrElse({ pg: () => "pg" as const, orElse: () => "sqlite" as const })
   const q = dialect === "pg" ? toDollar : (text: string) => text
   const E = `${prefix}executions`
+  const P = `${prefix}payloads`
   const A = `${prefix}activities`
   const D = `${prefix}deferreds`
   const C = `${prefix}clocks`
 
   const s = {
     insertExecution: q(
-      `INSERT INTO ${E} (execution_id, workflow, payload, parent, state, created_at, updated_at)
-       VALUES (?, ?, ?, ?, 'running', ?, ?) ON CONFLICT (execution_id) DO NOTHING RETURNING wake_seq`,
+      `INSERT INTO ${E} (execution_id, workflow, parent, state, created_at, updated_at)
+       VALUES (?, ?, ?, 'running', ?, ?) ON CONFLICT (execution_id) DO NOTHING RETURNING wake_seq`,
+    ),
+    insertPayload: q(`INSERT INTO ${P} (execution_id, payload) VALUES (?, ?) ON CONFLICT (execution_id) DO NOTHING`),
+    // Postgres: both rows in one statement (one round trip, atomic).
+    insertExecutionPg: q(
+      `WITH e AS (
+         INSERT INTO ${E} (execution_id, workflow, parent, state, created_at, updated_at)
+         VALUES (?, ?, ?, 'running', ?, ?) ON CONFLICT (execution_id) DO NOTHING RETURNING execution_id
+       )
+       INSERT INTO ${P} (execution_id, payload) SELECT execution_id, ? FROM e RETURNING execution_id`,
     ),
     execution: q(
-      `SELECT workflow, payload, parent, state, failed, interrupted, wake_seq, result FROM ${E} WHERE execution_id = ?`,
+      `SELECT e.workflow, p.payload, e.parent, e.state, e.failed, e.interrupted, e.wake_seq, e.result
+       FROM ${E} e JOIN ${P} p ON p.execution_id = e.execution_id WHERE e.execution_id = ?`,
     ),
     outcome: q(`SELECT state, failed, result FROM ${E} WHERE execution_id = ?`),
     journal: q(
@@ -175,12 +191,16 @@ export const make = (sql: SqlClient.SqlClient, prefix: string) => {
       parent: string | null,
       now: number,
     ): Effect.Effect<boolean, SqlError.SqlError> =>
-      write(
-        Effect.map(
-          run(s.insertExecution, [executionId, workflow, payload, parent, now, now]),
-          (rows) => rows.length > 0,
-        ),
-      ),
+      dialect === "pg"
+        ? Effect.map(
+            run(s.insertExecutionPg, [executionId, workflow, parent, now, now, payload]),
+            (rows) => rows.length > 0,
+          )
+        : atomic(
+            Effect.flatMap(run(s.insertExecution, [executionId, workflow, parent, now, now]), (rows) =>
+              rows.length > 0 ? Effect.as(raw(s.insertPayload, [executionId, payload]), true) : Effect.succeed(false),
+            ),
+          ),
 
     execution: (executionId: string): Effect.Effect<ExecutionRow | undefined, SqlError.SqlError> =>
       Effect.map(run(s.execution, [executionId]), (rows) => {
