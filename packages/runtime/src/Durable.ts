@@ -13,10 +13,10 @@ import * as NodeClusterSocket from "@effect/platform-node/NodeClusterSocket"
 import { PgClient } from "@effect/sql-pg"
 import { SqliteClient } from "@riposte/sql-sqlite"
 import { GroupCommit, SqlWorkflowEngine } from "@riposte/workflow-sql"
-import { type Config, Duration, Effect, Layer, Option, Redacted } from "effect"
+import { type Config, Context, Duration, Effect, Layer, Option, Redacted } from "effect"
 import { ClusterWorkflowEngine, RunnerAddress, type ShardingConfig } from "effect/cluster"
 import type { SocketServer } from "effect/socket"
-import type { SqlClient, SqlError } from "effect/sql"
+import { SqlClient, type SqlError } from "effect/sql"
 import { WorkflowEngine } from "effect/workflow"
 import type { EngineInUse } from "./DurableError.ts"
 import * as EngineLock from "./internal/EngineLock.ts"
@@ -221,8 +221,16 @@ export const sqlite = (
  *
  * @since 0.1.0
  */
-export const postgres = (options: PostgresOptions): Durable<SqlError.SqlError | Config.ConfigError> =>
-  singleProcess(pgLayer(options), options)
+export const postgres = (
+  options: PostgresOptions,
+): Durable<SqlError.SqlError | Config.ConfigError | EngineInUse> =>
+  singleProcess(
+    // The engine starts only once this process holds the database's engine lock.
+    Layer.tap(pgLayer(options), (context) =>
+      EngineLock.acquirePostgres(Context.get(context, SqlClient.SqlClient)),
+    ),
+    options,
+  )
 
 /**
  * One runner of a multi-process cluster over Postgres: it owns a share of the

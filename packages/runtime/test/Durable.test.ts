@@ -189,6 +189,21 @@ describe("Durable.sqlite", () => {
 })
 
 describe.skipIf(!runPg)("Durable.postgres", () => {
+  it.live("refuses a second engine on the same database until the first one stops", () =>
+    Effect.gen(function* () {
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          yield* Layer.build(Durable.postgres({ url: pgUrl() }))
+          const error = yield* Effect.flip(Effect.scoped(Layer.build(Durable.postgres({ url: pgUrl() }))))
+          assert.instanceOf(error, DurableError.EngineInUse)
+          assert.isAbove((error as DurableError.EngineInUse).pid, 0, "the holder's backend pid")
+        }),
+      )
+      // The first engine stopped: its session (and lock) are gone.
+      yield* Effect.scoped(Layer.build(Durable.postgres({ url: pgUrl() })))
+    }),
+  )
+
   it.live(
     "runs a workflow with an activity and a durable deferred to completion",
     () => runInProcess(Durable.postgres({ url: pgUrl() })),

@@ -4,6 +4,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs"
 import { dirname } from "node:path"
 import { Effect, type Scope } from "effect"
+import type { SqlClient, SqlError } from "effect/sql"
 import { EngineInUse } from "../DurableError.ts"
 
 const isAlive = (pid: number): boolean => {
@@ -73,3 +74,31 @@ export const acquire = (path: string): Effect.Effect<void, EngineInUse, Scope.Sc
         if (readPid(path) === process.pid) unlinkSync(path)
       }),
   )
+
+/** Advisory lock keys of the single-process engine on a Postgres database ('RIPS', 1). */
+const PG_LOCK = [0x52495053, 1] as const
+
+/**
+ * The Postgres counterpart of the lock file: a session-level advisory lock held on a connection
+ * reserved for the engine's lifetime. A process that dies loses its session, and the lock with
+ * it. A second engine on the same database fails with `EngineInUse` (the holder's backend pid).
+ */
+export const acquirePostgres = (
+  sql: SqlClient.SqlClient,
+): Effect.Effect<void, EngineInUse | SqlError.SqlError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const connection = yield* sql.reserve
+    const [row] = yield* connection.execute(
+      "SELECT pg_try_advisory_lock($1, $2) AS ok",
+      [PG_LOCK[0], PG_LOCK[1]],
+      undefined,
+    )
+    if ((row as { ok?: unknown } | undefined)?.ok === true) return
+    const holder = yield* sql<{ pid: number }>`
+      SELECT pid FROM pg_locks
+      WHERE locktype = 'advisory' AND classid = ${PG_LOCK[0]} AND objid = ${PG_LOCK[1]} AND granted`
+    return yield* new EngineInUse({
+      path: `pg_advisory_lock(${PG_LOCK[0]}, ${PG_LOCK[1]}) on the engine's database`,
+      pid: Number(holder[0]?.pid ?? 0),
+    })
+  })
