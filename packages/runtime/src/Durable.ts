@@ -174,7 +174,8 @@ const singleProcess = <E>(
 
 /**
  * An embedded durable engine journaling to a SQLite file (Node's built-in
- * `node:sqlite`, WAL, `synchronous = FULL`). Only one engine at a time may run
+ * `node:sqlite`, WAL, `synchronous = FULL`) through `@riposte/workflow-sql`;
+ * concurrent transactions share one commit (`GroupCommit`). Only one engine at a time may run
  * on a file (a second would claim the same workflows): a lock file
  * `<database>.engine.lock` holding the owner's pid makes a second engine fail
  * with `EngineInUse` while the owner lives; a dead owner's lock is taken over.
@@ -209,7 +210,9 @@ export const sqlite = (
 
 /**
  * An embedded durable engine journaling to Postgres (`@effect/sql-pg`). The
- * `cluster_*` tables are created on first use.
+ * `riposte_wf_*` tables are created on first use. Only one engine at a time may
+ * run on a database: a session-level advisory lock, held on a connection kept for
+ * the layer's lifetime, makes a second engine fail with `EngineInUse`.
  *
  * @example
  * ```ts
