@@ -3,17 +3,38 @@
  * INSERT commit on the same database, sequential and at 16 concurrent runs; DBOS Transact
  * running the same 12 steps on the same Postgres.
  */
+import * as NodeCrypto from "@effect/platform-node/NodeCrypto"
+import { PgClient } from "@effect/sql-pg"
 import { Engine } from "@riposte/core"
 import { Durable, Runtime } from "@riposte/runtime"
-import { Effect, Layer, ManagedRuntime } from "effect"
+import { SqliteClient } from "@riposte/sql-sqlite"
+import { Duration, Effect, Layer, ManagedRuntime, Redacted } from "effect"
+import { ClusterWorkflowEngine, SingleRunner } from "effect/cluster"
+import type { SqlClient } from "effect/sql"
 import { freshPostgres, pgStats, rawPostgresCommit, rawSqliteCommit, sqliteCounter, tempDir } from "./Db.ts"
 import * as Dbos from "./Dbos.ts"
 import { NoopLive, STEPS, Twelve, TwelveLayer, twelve } from "./Fixtures.ts"
 import { type Row, row, type WorkloadResult } from "./Report.ts"
 import { median, since } from "./Stats.ts"
 
-/** Activities one DSL run journals: open-case + 12 × (call + record) + finish. */
-const DSL_ACTIVITIES = 1 + STEPS * 2 + 1
+/** Activities one DSL run journals: open-case + 12 calls (each with its case rows) + finish. */
+const DSL_ACTIVITIES = 1 + STEPS + 1
+
+/**
+ * The engine Riposte ran on before @riposte/workflow-sql: effect/cluster's single runner with
+ * SQL message storage, over the same kind of database (same-run reference, sequential only).
+ */
+const clusterEngine = (sql: Layer.Layer<SqlClient.SqlClient, unknown>) =>
+  ClusterWorkflowEngine.layer.pipe(
+    Layer.provide(
+      SingleRunner.layer({
+        runnerStorage: "sql",
+        shardingConfig: { entityMessagePollInterval: Duration.seconds(1) },
+      }),
+    ),
+    Layer.provide(NodeCrypto.layerDigest),
+    Layer.provideMerge(sql),
+  )
 
 interface Timings {
   readonly runP50: number
@@ -78,6 +99,7 @@ const runWorkflow: Runner = (id) => Twelve.execute({ id })
 export const run = async (quick: boolean): Promise<WorkloadResult> => {
   const started = performance.now()
   const opts = { sequential: quick ? 10 : 30, concurrent: quick ? 32 : 96, repetitions: 3 }
+  const clusterOpts = { sequential: 10, concurrent: 16, repetitions: 1 }
   const rows: Array<Row> = []
   const profile: Record<string, number | string> = {}
   const W = "W2 durable"
@@ -103,6 +125,11 @@ export const run = async (quick: boolean): Promise<WorkloadResult> => {
     )
     const counted = sqliteCounter.diff(before)
     await dslRt.dispose()
+    const clusterRt = dslRuntime(
+      Runtime.withStores(clusterEngine(SqliteClient.layer({ filename: `${dir.path}/cluster.db` })), "sqlite"),
+    )
+    const cluster = await time(clusterRt, runDsl, clusterOpts, "cluster")
+    await clusterRt.dispose()
     profile["sqlite: activities per DSL run"] = DSL_ACTIVITIES
     profile["sqlite: statements per activity"] = counted.statements / 10 / DSL_ACTIVITIES
     profile["sqlite: writes per activity"] = counted.writes / 10 / DSL_ACTIVITIES
@@ -117,6 +144,15 @@ export const run = async (quick: boolean): Promise<WorkloadResult> => {
         baseline: { name: "raw commit", value: raw },
         target: { goal: "≤ 1.5× raw commit", met: dsl.runP50 / STEPS <= 1.5 * raw },
       }),
+      row(
+        W,
+        "SQLite Riposte DSL on effect/cluster (previous engine), per step",
+        cluster.runP50 / STEPS,
+        "ms/step",
+        {
+          baseline: { name: "raw commit", value: raw },
+        },
+      ),
       row(W, "SQLite Riposte DSL sequential", dsl.sequentialPerSecond, "wf/s", {
         baseline: { name: "effect/workflow", value: wf.sequentialPerSecond },
       }),
@@ -161,6 +197,12 @@ export const run = async (quick: boolean): Promise<WorkloadResult> => {
     profile["postgres: commits per DSL step"] = commits / 20 / STEPS
     profile["postgres: rows written per activity"] = written / 20 / DSL_ACTIVITIES
 
+    const clusterRt = dslRuntime(
+      Runtime.withStores(clusterEngine(PgClient.layer({ url: Redacted.make(db.url) })), "postgres"),
+    )
+    const cluster = await time(clusterRt, runDsl, clusterOpts, "cluster")
+    await clusterRt.dispose()
+
     const dbos = await Dbos.measure(dbosDb.url, opts)
     rows.push(
       row(W, "Postgres raw single-row INSERT commit p50 (pg)", raw, "ms"),
@@ -171,6 +213,15 @@ export const run = async (quick: boolean): Promise<WorkloadResult> => {
         baseline: { name: "raw commit", value: raw },
         target: { goal: "≤ 1.5× raw commit", met: dsl.runP50 / STEPS <= 1.5 * raw },
       }),
+      row(
+        W,
+        "Postgres Riposte DSL on effect/cluster (previous engine), per step",
+        cluster.runP50 / STEPS,
+        "ms/step",
+        {
+          baseline: { name: "raw commit", value: raw },
+        },
+      ),
       row(W, "DBOS 12 steps, per step (p50 run / 12)", dbos.runP50 / STEPS, "ms/step", {
         baseline: { name: "raw commit", value: raw },
       }),

@@ -1,33 +1,34 @@
 /**
- * W3 phishing at volume: alerts through the phishing playbook against the simulators at
- * 20–200 ms latency on durable SQLite; an analyst loop approves every purge.
+ * W3 phishing at volume: alerts through the phishing playbook against the simulators (their
+ * own process) at 20–200 ms latency on durable SQLite; an analyst loop approves every purge.
  */
 import { createDurableRiposte } from "@riposte/runtime"
-import { Simulator } from "@riposte/simulators"
 import { live } from "../../examples/phishing/src/connectors.ts"
 import { phishing } from "../../examples/phishing/src/playbook.ts"
 import { alert } from "./Alerts.ts"
 import { tempDir } from "./Db.ts"
 import { pool } from "./Dbos.ts"
 import { row, type WorkloadResult } from "./Report.ts"
+import * as SimulatorProcess from "./SimulatorProcess.ts"
 import { quantile, since, sleep } from "./Stats.ts"
 
 const mailboxes = ["alice@corp.example", "bob@corp.example", "carol@corp.example"]
 
 export const run = async (quick: boolean): Promise<WorkloadResult> => {
   const started = performance.now()
-  const total = Number(process.env.BENCH_W3_ALERTS ?? (quick ? 50 : 200))
-  const inFlight = Number(process.env.BENCH_W3_CONCURRENCY ?? 16)
-  const sim = await Simulator.startAll({ latency: { minMillis: 20, maxMillis: 200 } })
+  const total = Number(process.env.BENCH_W3_ALERTS ?? (quick ? 500 : 10_000))
+  // Alerts in flight at once: an ingest queue feeding the engine as fast as it takes them.
+  const inFlight = Number(process.env.BENCH_W3_CONCURRENCY ?? 256)
+  const sim = await SimulatorProcess.start({ latency: { minMillis: 20, maxMillis: 200 } })
   const dir = tempDir("w3")
   const alerts = Array.from({ length: total }, (_, i) => alert(i))
   for (const m of mailboxes)
-    sim.mail.seed(
+    await sim.seedMail(
       m,
       alerts.map((a) => ({ internetMessageId: a.messageId, subject: a.subject })),
     )
   for (const good of ["gmail.com", "corp.example", "intranet.corp.example", "i.imgur.com"])
-    sim.reputation.set(good, "benign")
+    await sim.setReputation(good, "benign")
   const riposte = await createDurableRiposte({
     storage: { sqlite: { directory: dir.path } },
     playbooks: [phishing],
@@ -78,14 +79,15 @@ export const run = async (quick: boolean): Promise<WorkloadResult> => {
   done = true
   await approver
   peakRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024)
-  const duplicates = Object.values(sim.duplicateKeys()).reduce((n, v) => n + v, 0)
-  const calls = sim.calls()
+  const duplicates = Object.values(await sim.duplicateKeys()).reduce((n, v) => n + v, 0)
+  const calls = await sim.calls()
   const destructive = Object.entries(calls)
     .filter(([k]) => k.startsWith("POST /graph") || k.startsWith("POST /edl"))
     .reduce((n, [, v]) => n + v, 0)
   await riposte.close()
   await sim.close()
-  dir.remove()
+  if (process.env.BENCH_KEEP === undefined) dir.remove()
+  else console.log(`kept ${dir.path}`)
   const perSecond = total / seconds
   const W = "W3 phishing (SQLite)"
   const projected = 10_000 / perSecond

@@ -90,7 +90,6 @@ export const run = async (quick: boolean): Promise<WorkloadResult> => {
   }
   const started = performance.now()
   const trials = Number(process.env.BENCH_W7_TRIALS ?? (quick ? 10 : 100))
-  const dir = tempDir("w7")
   const deliveries = new Map<string, number>()
   const keysByTarget = new Map<string, Set<string>>()
   const server = createServer((req, res) => {
@@ -108,67 +107,82 @@ export const run = async (quick: boolean): Promise<WorkloadResult> => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   const receiver = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
   const main = fileURLToPath(new URL("./main.ts", import.meta.url))
-  const open = new Map<string, number>() // runId → time of the kill that interrupted it (or NaN)
+  // Lanes run side by side (each its own database and engine processes): a trial is mostly a
+  // process start, and the machine has a core per lane.
+  const lanes = Number(process.env.BENCH_W7_LANES ?? 2)
   const recoveries: Array<number> = []
   const completed = new Set<string>()
   let killedMidRun = 0
-  const spawnLife = (startId: string | undefined, final: boolean) => {
-    const child = spawn(process.execPath, [...process.execArgv, main], {
-      env: {
-        ...process.env,
-        BENCH_CHILD: "W7",
-        BENCH_W7_LIFE: "1",
-        BENCH_W7_DIR: dir.path,
-        BENCH_W7_RECEIVER: receiver,
-        BENCH_W7_WATCH: [...open.keys()].join(","),
-        ...(startId ? { BENCH_W7_START: startId } : {}),
-        ...(final ? { BENCH_W7_FINAL: "1" } : {}),
-      },
-      stdio: ["ignore", "pipe", "inherit"],
-    })
-    const lines: Array<(line: string) => void> = []
-    let buffer = ""
-    child.stdout.on("data", (chunk: Buffer) => {
-      buffer += chunk.toString()
-      for (let i = buffer.indexOf("\n"); i >= 0; i = buffer.indexOf("\n")) {
-        const line = buffer.slice(0, i)
-        buffer = buffer.slice(i + 1)
-        const [word, runId] = line.split(" ")
-        if (word === "done" && runId) {
-          const killedAt = open.get(runId)
-          if (killedAt !== undefined && !Number.isNaN(killedAt)) recoveries.push(performance.now() - killedAt)
-          open.delete(runId)
-          completed.add(runId)
+  const lane = async (index: number, count: number) => {
+    const dir = tempDir(`w7-${index}`)
+    const open = new Map<string, number>() // runId → time of the kill that interrupted it (or NaN)
+    const spawnLife = (startId: string | undefined, final: boolean) => {
+      const child = spawn(process.execPath, [...process.execArgv, main], {
+        env: {
+          ...process.env,
+          BENCH_CHILD: "W7",
+          BENCH_W7_LIFE: "1",
+          BENCH_W7_DIR: dir.path,
+          BENCH_W7_RECEIVER: receiver,
+          BENCH_W7_WATCH: [...open.keys()].join(","),
+          ...(startId ? { BENCH_W7_START: startId } : {}),
+          ...(final ? { BENCH_W7_FINAL: "1" } : {}),
+        },
+        stdio: ["ignore", "pipe", "inherit"],
+      })
+      const lines: Array<(line: string) => void> = []
+      let buffer = ""
+      child.stdout.on("data", (chunk: Buffer) => {
+        buffer += chunk.toString()
+        for (let i = buffer.indexOf("\n"); i >= 0; i = buffer.indexOf("\n")) {
+          const line = buffer.slice(0, i)
+          buffer = buffer.slice(i + 1)
+          const [word, runId] = line.split(" ")
+          if (word === "done" && runId) {
+            const killedAt = open.get(runId)
+            if (killedAt !== undefined && !Number.isNaN(killedAt))
+              recoveries.push(performance.now() - killedAt)
+            open.delete(runId)
+            completed.add(runId)
+          }
+          for (const l of lines) l(line)
         }
-        for (const l of lines) l(line)
+      })
+      const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()))
+      return { child, lines, exited }
+    }
+    try {
+      for (let t = 0; t < count; t++) {
+        const life = spawnLife(`trial-${index}-${t}`, false)
+        const runId = await new Promise<string | undefined>((resolve) => {
+          life.lines.push((line) => {
+            if (line.startsWith("started ")) resolve(line.split(" ")[1])
+          })
+          life.exited.then(() => resolve(undefined))
+        })
+        if (runId !== undefined && !completed.has(runId)) open.set(runId, Number.NaN)
+        await sleep(Math.random() * 600)
+        const killedAt = performance.now()
+        life.child.kill("SIGKILL")
+        await life.exited
+        for (const [id, at] of open) if (Number.isNaN(at)) open.set(id, killedAt)
+        if (runId !== undefined && open.has(runId)) killedMidRun++
       }
-    })
-    const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()))
-    return { child, lines, exited }
+      const final = spawnLife(undefined, true)
+      await Promise.race([final.exited, sleep(120_000)])
+      final.child.kill("SIGKILL")
+    } finally {
+      dir.remove()
+    }
   }
   try {
-    for (let t = 0; t < trials; t++) {
-      const life = spawnLife(`trial-${t}`, false)
-      const runId = await new Promise<string | undefined>((resolve) => {
-        life.lines.push((line) => {
-          if (line.startsWith("started ")) resolve(line.split(" ")[1])
-        })
-        life.exited.then(() => resolve(undefined))
-      })
-      if (runId !== undefined && !completed.has(runId)) open.set(runId, Number.NaN)
-      await sleep(Math.random() * 600)
-      const killedAt = performance.now()
-      life.child.kill("SIGKILL")
-      await life.exited
-      for (const [id, at] of open) if (Number.isNaN(at)) open.set(id, killedAt)
-      if (runId !== undefined && open.has(runId)) killedMidRun++
-    }
-    const final = spawnLife(undefined, true)
-    await Promise.race([final.exited, sleep(120_000)])
-    final.child.kill("SIGKILL")
+    await Promise.all(
+      Array.from({ length: lanes }, (_, i) =>
+        lane(i, Math.floor(trials / lanes) + (i < trials % lanes ? 1 : 0)),
+      ),
+    )
   } finally {
     server.close()
-    dir.remove()
   }
   const duplicateDeliveries = [...deliveries.values()].filter((n) => n > 1).length
   const duplicateEffects = [...keysByTarget.values()].filter((keys) => keys.size > 1).length
@@ -177,7 +191,7 @@ export const run = async (quick: boolean): Promise<WorkloadResult> => {
   return {
     workload: "W7",
     title: "SIGKILL at random points, durable SQLite, keyed receiver",
-    size: { trials, killedBeforeCompletion: killedMidRun },
+    size: { trials, lanes, killedBeforeCompletion: killedMidRun },
     rows: [
       row(W, "completion rate", completed.size / trials, "fraction", {
         target: { goal: "1.0", met: completed.size === trials },
