@@ -9,7 +9,6 @@
 import { type CaseModel, CaseStore, CaseValidation as V } from "@riposte/core"
 import { Clock, Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
-import { sql } from "kysely"
 import type * as Database from "./Database.ts"
 import * as Metrics from "./internal/Metrics.ts"
 import * as Rows from "./internal/Rows.ts"
@@ -20,8 +19,6 @@ import * as Migrations from "./Migrations.ts"
 const { storage, system } = SqlContext
 
 const DEFAULT_WINDOW = 24 * 60 * 60 * 1000
-/** Advisory-lock namespace (first key) for dedup on Postgres. */
-const DEDUP_LOCK = 0x52_43_01
 
 /** Options of {@link make} and {@link layer}. */
 export interface Options {
@@ -39,7 +36,7 @@ export interface Options {
 export const make = Effect.fnUntraced(function* (options: Options) {
   const client = yield* SqlClient.SqlClient
   const ctx = SqlContext.make(client, options.dialect)
-  const { dialect, db, exec, first, tx, lockCase, appendEvent, touch, writeCase, textId } = ctx
+  const { dialect, db, q, exec, run, first, tx, lockCase, appendEvent, insertEvents, writeCase, textId } = ctx
 
   const open: CaseStore.CaseStoreShape["open"] = Effect.fnUntraced(function* (input, options) {
     const decoded = yield* V.newCase(input)
@@ -55,48 +52,24 @@ export const make = Effect.fnUntraced(function* (options: Options) {
     const insertAlert = (caseId: string) =>
       alert === null
         ? Effect.void
-        : exec(
-            db
-              .insertInto("riposte_case_alerts")
-              .values({ case_id: caseId, dedup_key: dedupKey, body: alert, received_at: now }),
-          )
+        : run(q.insertAlert, { case_id: caseId, dedup_key: dedupKey, body: alert, received_at: now })
     return yield* tx(
       Effect.gen(function* () {
         if (dedupKey !== null) {
-          if (dialect === "postgres") {
-            // Two alerts with one key arriving together must not both open a case.
-            yield* exec(
-              sql`select pg_advisory_xact_lock(${sql.lit(DEDUP_LOCK)}, hashtext(cast(${tenant} as text) || ':' || cast(${dedupKey} as text)))`.compile(
-                db,
-              ),
-            )
+          if (q.dedupLock !== undefined) {
+            // Postgres: two alerts with one key arriving together must not both open a case.
+            yield* run(q.dedupLock, { tenant, dedup_key: dedupKey })
           }
-          const match = yield* first(
-            db
-              .selectFrom("riposte_cases")
-              .selectAll()
-              .where("tenant", "=", tenant)
-              .where("dedup_key", "=", dedupKey)
-              .where("status", "<>", "closed")
-              .where("merged_into", "is", null)
-              .where("created_at", ">=", now - window)
-              .orderBy("created_at", "desc")
-              .limit(1),
-          )
+          const match = yield* first(q.dedupMatch, { tenant, dedup_key: dedupKey, since: now - window })
           if (match !== undefined) {
             yield* insertAlert(match.id)
-            yield* touch(match.id, now)
-            yield* appendEvent(
-              match.id,
-              now,
-              "alert.attached",
+            const event = {
+              kind: "alert.attached",
               actor,
-              `alert attached (dedup key ${dedupKey})`,
-              {
-                dedupKey,
-                title: decoded.title,
-              },
-            )
+              message: `alert attached (dedup key ${dedupKey})`,
+              data: SqlContext.json({ dedupKey, title: decoded.title }),
+            } as const
+            yield* appendEvent(match.id, now, event, now)
             return { case: { ...Rows.toCase(match), updatedAt: now }, attached: true }
           }
         }
@@ -121,11 +94,17 @@ export const make = Effect.fnUntraced(function* (options: Options) {
           closedAt: null,
           updatedAt: now,
         }
-        yield* exec(db.insertInto("riposte_cases").values({ ...Rows.fromCase(record), timeline_seq: 0 }))
+        // A new case's opening event is its first: the counter starts at 1, no update needed.
+        yield* run(q.insertCase, { ...Rows.fromCase(record), timeline_seq: 1 })
         yield* insertAlert(record.id)
-        yield* appendEvent(record.id, now, "case.opened", actor, `case opened: ${record.title}`, {
-          severity: record.severity,
-        })
+        yield* insertEvents(record.id, now, 1, [
+          {
+            kind: "case.opened",
+            actor,
+            message: `case opened: ${record.title}`,
+            data: SqlContext.json({ severity: record.severity }),
+          },
+        ])
         return { case: record, attached: false }
       }),
     )
@@ -151,23 +130,26 @@ export const make = Effect.fnUntraced(function* (options: Options) {
         if (p.tags !== undefined) changed.tags = next.tags = [...p.tags]
         if (p.resolution !== undefined) changed.resolution = next.resolution = p.resolution
         if (p.status !== undefined && p.status !== before.status) next = V.withStatus(next, p.status, now)
-        yield* writeCase(next)
-        if (Object.keys(changed).length > 0) {
-          yield* appendEvent(
-            caseId,
-            now,
-            "case.updated",
-            who,
-            `updated ${Object.keys(changed).join(", ")}`,
-            changed,
-          )
-        }
-        if (next.status !== before.status) {
-          yield* appendEvent(caseId, now, "case.status", who, `status ${before.status} → ${next.status}`, {
-            from: before.status,
-            to: next.status,
+        const events: Array<SqlContext.EventInput> = []
+        const keys = Object.keys(changed)
+        if (keys.length > 0) {
+          events.push({
+            kind: "case.updated",
+            actor: who,
+            message: `updated ${keys.join(", ")}`,
+            data: SqlContext.json(changed),
           })
         }
+        if (next.status !== before.status) {
+          events.push({
+            kind: "case.status",
+            actor: who,
+            message: `status ${before.status} → ${next.status}`,
+            data: SqlContext.json({ from: before.status, to: next.status }),
+          })
+        }
+        // One update writes the case and reserves the events' sequence numbers; one insert writes them.
+        yield* insertEvents(caseId, now, yield* writeCase(next, events.length), events)
         return next as CaseModel.CaseRecord
       }),
     )
@@ -201,33 +183,19 @@ export const make = Effect.fnUntraced(function* (options: Options) {
   })
 
   const view: CaseStore.CaseStoreShape["view"] = Effect.fnUntraced(function* (caseId) {
-    const row = yield* storage(first(db.selectFrom("riposte_cases").selectAll().where("id", "=", caseId)))
+    const row = yield* storage(first(q.selectCase, { id: caseId }))
     if (row === undefined) return yield* V.notFound(`case ${caseId}`)
+    const byCase = { case_id: caseId }
     const [alerts, observables, enrichments, actions, approvals, timeline, notes, artifacts] = yield* storage(
       Effect.all([
-        exec(db.selectFrom("riposte_case_alerts").selectAll().where("case_id", "=", caseId).orderBy("id")),
-        exec(
-          db
-            .selectFrom("riposte_case_observables")
-            .selectAll()
-            .where("case_id", "=", caseId)
-            .orderBy("first_seen"),
-        ),
-        exec(
-          db.selectFrom("riposte_case_enrichments").selectAll().where("case_id", "=", caseId).orderBy("id"),
-        ),
-        exec(db.selectFrom("riposte_case_actions").selectAll().where("case_id", "=", caseId).orderBy("id")),
-        exec(
-          db
-            .selectFrom("riposte_case_approvals")
-            .selectAll()
-            .where("case_id", "=", caseId)
-            .orderBy("requested_at")
-            .orderBy(textId),
-        ),
-        exec(db.selectFrom("riposte_case_timeline").selectAll().where("case_id", "=", caseId).orderBy("seq")),
-        exec(db.selectFrom("riposte_case_notes").selectAll().where("case_id", "=", caseId).orderBy("id")),
-        exec(db.selectFrom("riposte_case_artifacts").selectAll().where("case_id", "=", caseId).orderBy("id")),
+        run(q.view.alerts, byCase),
+        run(q.view.observables, byCase),
+        run(q.view.enrichments, byCase),
+        run(q.view.actions, byCase),
+        run(q.view.approvals, byCase),
+        run(q.view.timeline, byCase),
+        run(q.view.notes, byCase),
+        run(q.view.artifacts, byCase),
       ]),
     )
     return {
@@ -279,9 +247,8 @@ export const make = Effect.fnUntraced(function* (options: Options) {
     ...SqlRecords.make(ctx),
     open,
     get: (caseId) =>
-      Effect.flatMap(
-        storage(first(db.selectFrom("riposte_cases").selectAll().where("id", "=", caseId))),
-        (row) => (row ? Effect.succeed(Rows.toCase(row)) : Effect.fail(V.notFound(`case ${caseId}`))),
+      Effect.flatMap(storage(first(q.selectCase, { id: caseId })), (row) =>
+        row ? Effect.succeed(Rows.toCase(row)) : Effect.fail(V.notFound(`case ${caseId}`)),
       ),
     view,
     list,

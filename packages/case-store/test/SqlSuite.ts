@@ -3,8 +3,8 @@
  * transaction, and what `purge` keeps on disk. Run per dialect, like the contract suite.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { CaseStore } from "@riposte/core"
-import { Effect, Exit, type Layer } from "effect"
+import { type CaseModel, CaseStore, CaseStoreMemory } from "@riposte/core"
+import { Clock, Effect, Exit, type Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import { TestClock } from "effect/testing"
 import type * as Database from "../src/Database.ts"
@@ -120,6 +120,102 @@ export const sqlSuite = (
             v.timeline.map((e) => e.seq),
             Array.from({ length: 20 }, (_, i) => i + 1),
           )
+        }),
+      ),
+    )
+
+    it.effect("observable batches larger than one statement merge like the in-memory store", () =>
+      withStore(
+        Effect.gen(function* () {
+          // 260 inputs, 210 distinct, after one existing: more than one chunk of selects and inserts.
+          const batch = Array.from({ length: 260 }, (_, i) => ({
+            type: "domain" as const,
+            raw: `D${i % 210}.example`,
+            source: `s${i % 4}`,
+            verdict: i === 215 ? ("malicious" as const) : ("unknown" as const),
+          }))
+          const scenario = Effect.gen(function* () {
+            const store = yield* CaseStore.CaseStore
+            const start = yield* Clock.currentTimeMillis
+            const id = (yield* store.open({ ...base, title: "many" })).case.id
+            yield* store.addObservables(id, [{ type: "domain", raw: "d3.example", source: "first" }])
+            yield* TestClock.adjust(10)
+            const added = yield* store.addObservables(id, batch)
+            const viewed = (yield* store.view(id)).observables
+            const plain = (os: ReadonlyArray<CaseModel.ObservableRecord>) =>
+              os.map(({ caseId: _, ...o }) => ({
+                ...o,
+                firstSeen: o.firstSeen - start,
+                lastSeen: o.lastSeen - start,
+              }))
+            const byValue = (os: ReadonlyArray<CaseModel.ObservableRecord>) =>
+              plain(os).sort((x, y) => (x.value < y.value ? -1 : 1))
+            return { added: plain(added), viewed: byValue(viewed), rows: viewed.length }
+          })
+          const sqlResult = yield* scenario
+          const memoryResult = yield* Effect.provide(scenario, CaseStoreMemory.layer)
+          assert.strictEqual(sqlResult.rows, 210)
+          assert.deepStrictEqual(sqlResult.added[3]?.sources, ["first", "s3", "s1"])
+          assert.deepStrictEqual(sqlResult, memoryResult)
+        }),
+      ),
+    )
+
+    it.effect("a record or event for a missing case fails with NotFound and writes nothing", () =>
+      withStore(
+        Effect.gen(function* () {
+          const store = yield* CaseStore.CaseStore
+          const missing = "no-such-case"
+          const reasons = yield* Effect.all(
+            [
+              store.addEnrichment({
+                caseId: missing,
+                observable: null,
+                connector: "c",
+                action: "a",
+                resultRef: null,
+                verdict: "unknown",
+                score: null,
+                summary: null,
+              }),
+              store.recordAction({
+                caseId: missing,
+                stepPath: "s",
+                connector: "c",
+                action: "a",
+                kind: "write",
+                inputHash: "h",
+                input: null,
+                outputSummary: null,
+                status: "succeeded",
+                idempotencyKey: "k",
+                approvalRef: null,
+                actor: user,
+              }),
+              store.addNote(missing, "alice", "n"),
+              store.addArtifact({
+                caseId: missing,
+                name: "a",
+                contentType: "text/plain",
+                size: 1,
+                sha256: "a".repeat(64),
+                storageRef: "r",
+              }),
+              store.appendTimeline(missing, { kind: "step.started", actor: user, message: "m" }),
+              store.addObservables(missing, [{ type: "domain", raw: "x.example" }]),
+            ].map((e) => Effect.map(Effect.flip(e), (error) => error.reason)),
+          )
+          assert.deepStrictEqual(reasons, Array(6).fill("NotFound"))
+          for (const table of [
+            "riposte_case_enrichments",
+            "riposte_case_actions",
+            "riposte_case_notes",
+            "riposte_case_artifacts",
+            "riposte_case_timeline",
+            "riposte_case_observables",
+          ]) {
+            assert.strictEqual(yield* count(table, missing), 0, table)
+          }
         }),
       ),
     )

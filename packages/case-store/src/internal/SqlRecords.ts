@@ -7,7 +7,7 @@ import { Clock, Effect } from "effect"
 import type { Selectable } from "kysely"
 import type * as Database from "../Database.ts"
 import * as Rows from "./Rows.ts"
-import { type SqlContext, storage, system } from "./SqlContext.ts"
+import { json, type SqlContext, storage, system } from "./SqlContext.ts"
 
 type Shape = CaseStore.CaseStoreShape
 
@@ -17,7 +17,21 @@ const withoutId = <T extends { readonly id?: unknown }>(row: T): Omit<T, "id"> =
 }
 
 export const make = (ctx: SqlContext) => {
-  const { dialect, db, exec, first, tx, lockCase, appendEvent, touch, writeCase, upsertObservable } = ctx
+  const {
+    db,
+    q,
+    exec,
+    run,
+    first,
+    tx,
+    lockCase,
+    caseExists,
+    appendEvent,
+    recordWithEvent,
+    insertEvents,
+    writeCase,
+    upsertObservables,
+  } = ctx
 
   const addObservables: Shape["addObservables"] = Effect.fnUntraced(function* (caseId, input) {
     const inputs = yield* V.observables(input)
@@ -44,29 +58,19 @@ export const make = (ctx: SqlContext) => {
         lastSeen: now,
       })
     }
-    return yield* tx(
-      Effect.gen(function* () {
-        yield* lockCase(caseId)
-        const out = new Map<string, CaseModel.ObservableRecord>()
-        for (const o of normalized) out.set(`${o.type}\u0000${o.value}`, yield* upsertObservable(caseId, o))
-        return [...out.values()]
-      }),
-    )
+    return yield* tx(Effect.andThen(caseExists(caseId), upsertObservables(caseId, normalized)))
   })
 
   const addEnrichment: Shape["addEnrichment"] = Effect.fnUntraced(function* (input) {
     const at = input.at ?? (yield* Clock.currentTimeMillis)
     const e = yield* V.enrichment({ ...input, at })
-    yield* tx(
-      Effect.gen(function* () {
-        // The event's update locks the case (and fails with NotFound) before the insert.
-        yield* appendEvent(e.caseId, at, "enrichment", system, `${e.connector}.${e.action}: ${e.verdict}`, {
-          observable: e.observable,
-          score: e.score,
-        })
-        yield* exec(db.insertInto("riposte_case_enrichments").values(Rows.fromEnrichment(e)))
-      }),
-    )
+    const event = {
+      kind: "enrichment",
+      actor: system,
+      message: `${e.connector}.${e.action}: ${e.verdict}`,
+      data: json({ observable: e.observable, score: e.score }),
+    } as const
+    yield* tx(recordWithEvent(q.enrichment, Rows.fromEnrichment(e), event))
   })
 
   const recordAction: Shape["recordAction"] = Effect.fnUntraced(function* (input) {
@@ -74,48 +78,47 @@ export const make = (ctx: SqlContext) => {
     const a = yield* V.action({ ...input, at })
     const inputText = yield* V.jsonText(a.input, "action.input")
     const undoText = a.undo === undefined || a.undo === null ? null : yield* V.jsonText(a.undo, "action.undo")
+    const event = {
+      kind: "action",
+      actor: a.actor,
+      message: `${a.connector}.${a.action} ${a.status}`,
+      data: json({ stepPath: a.stepPath, idempotencyKey: a.idempotencyKey, approvalRef: a.approvalRef }),
+    } as const
     yield* tx(
-      Effect.gen(function* () {
-        yield* appendEvent(a.caseId, at, "action", a.actor, `${a.connector}.${a.action} ${a.status}`, {
-          stepPath: a.stepPath,
-          idempotencyKey: a.idempotencyKey,
-          approvalRef: a.approvalRef,
-        })
-        yield* exec(
-          db.insertInto("riposte_case_actions").values({
-            case_id: a.caseId,
-            step_path: a.stepPath,
-            connector: a.connector,
-            action: a.action,
-            kind: a.kind,
-            input_hash: a.inputHash,
-            input: inputText,
-            output_summary: a.outputSummary,
-            status: a.status,
-            idempotency_key: a.idempotencyKey,
-            approval_ref: a.approvalRef,
-            actor_kind: a.actor.kind,
-            actor_id: a.actor.id,
-            at,
-            undo: undoText,
-          }),
-        )
-      }),
+      recordWithEvent(
+        q.action,
+        {
+          case_id: a.caseId,
+          step_path: a.stepPath,
+          connector: a.connector,
+          action: a.action,
+          kind: a.kind,
+          input_hash: a.inputHash,
+          input: inputText,
+          output_summary: a.outputSummary,
+          status: a.status,
+          idempotency_key: a.idempotencyKey,
+          approval_ref: a.approvalRef,
+          actor_kind: a.actor.kind,
+          actor_id: a.actor.id,
+          at,
+          undo: undoText,
+        },
+        event,
+      ),
     )
   })
 
   const requestApproval: Shape["requestApproval"] = Effect.fnUntraced(function* (input) {
     const a = yield* V.approval(input)
+    // The caller writes the "approval.requested" / "approval.decided" timeline events.
     yield* tx(
-      Effect.gen(function* () {
-        yield* lockCase(a.caseId)
-        const existing = yield* first(
-          db.selectFrom("riposte_case_approvals").select("id").where("id", "=", a.id),
-        )
-        if (existing !== undefined) return yield* V.conflict(`approval ${a.id} already exists`)
-        // The caller writes the "approval.requested" / "approval.decided" timeline events.
-        yield* exec(db.insertInto("riposte_case_approvals").values(Rows.fromApproval(a)))
-      }),
+      Effect.flatMap(run(q.requestApproval, Rows.fromApproval(a)), (inserted) =>
+        inserted.length > 0
+          ? Effect.void
+          : // Nothing inserted: the case is missing (NotFound first, as the other adapters) or the id is taken.
+            Effect.andThen(caseExists(a.caseId), Effect.fail(V.conflict(`approval ${a.id} already exists`))),
+      ),
     )
   })
 
@@ -123,15 +126,15 @@ export const make = (ctx: SqlContext) => {
     const now = yield* Clock.currentTimeMillis
     return yield* tx(
       Effect.gen(function* () {
-        const q = db.selectFrom("riposte_case_approvals").selectAll().where("id", "=", approvalId)
-        const row = yield* first(dialect === "postgres" ? q.forUpdate() : q)
+        const row = yield* first(q.approvalForDecision, { id: approvalId })
         if (row === undefined) return yield* V.notFound(`approval ${approvalId}`)
         const d = yield* V.decision(input)
         const current = Rows.toApproval(row)
         if (current.decision !== "pending" && current.decision !== "escalated") {
           return yield* V.conflict(`approval ${approvalId} already decided: ${current.decision}`)
         }
-        yield* lockCase(current.caseId)
+        // SQLite answers 1/0, Postgres true/false.
+        if (!row.case_found) return yield* V.notFound(`case ${current.caseId}`)
         const final = d.decision !== "pending" && d.decision !== "escalated"
         const next: CaseModel.ApprovalRecord = {
           ...current,
@@ -142,83 +145,83 @@ export const make = (ctx: SqlContext) => {
           expiresAt: d.extendMillis === undefined ? current.expiresAt : now + d.extendMillis,
           decidedAt: final ? now : null,
         }
-        yield* exec(
-          db
-            .updateTable("riposte_case_approvals")
-            .set({
-              decision: next.decision,
-              approvers: JSON.stringify(next.approvers),
-              roles: JSON.stringify(next.roles),
-              comment: next.comment,
-              expires_at: next.expiresAt,
-              decided_at: next.decidedAt,
-            })
-            .where("id", "=", approvalId),
-        )
+        yield* run(q.updateApproval, {
+          id: approvalId,
+          decision: next.decision,
+          approvers: json(next.approvers),
+          roles: json(next.roles),
+          comment: next.comment,
+          expires_at: next.expiresAt,
+          decided_at: next.decidedAt,
+        })
         return next
       }),
     )
   })
 
   const getApproval: Shape["getApproval"] = (approvalId) =>
-    Effect.flatMap(
-      storage(first(db.selectFrom("riposte_case_approvals").selectAll().where("id", "=", approvalId))),
-      (row) =>
-        row ? Effect.succeed(Rows.toApproval(row)) : Effect.fail(V.notFound(`approval ${approvalId}`)),
+    Effect.flatMap(storage(first(q.selectApproval, { id: approvalId })), (row) =>
+      row ? Effect.succeed(Rows.toApproval(row)) : Effect.fail(V.notFound(`approval ${approvalId}`)),
     )
 
   const listApprovals: Shape["listApprovals"] = (filter) => {
-    if (filter?.decision?.length === 0) return Effect.succeed([])
-    let q = db.selectFrom("riposte_case_approvals").selectAll()
-    if (filter?.decision !== undefined) q = q.where("decision", "in", filter.decision)
-    if (filter?.runId !== undefined) q = q.where("run_id", "=", filter.runId)
-    if (filter?.caseId !== undefined) q = q.where("case_id", "=", filter.caseId)
-    return storage(
-      Effect.map(exec(q.orderBy("requested_at").orderBy(ctx.textId)), (rows) => rows.map(Rows.toApproval)),
-    )
+    const decisions = filter?.decision === undefined ? [] : [...new Set(filter.decision)]
+    if (filter?.decision !== undefined && decisions.length === 0) return Effect.succeed([])
+    const runId = filter?.runId
+    const caseId = filter?.caseId
+    const binding: Record<string, string> = {}
+    if (runId !== undefined) binding.run_id = runId
+    if (caseId !== undefined) binding.case_id = caseId
+    decisions.forEach((d, i) => {
+      binding[`d${i}`] = d
+    })
+    const query = q.listApprovals(decisions.length, runId !== undefined, caseId !== undefined)
+    return storage(Effect.map(run(query, binding), (rows) => rows.map(Rows.toApproval)))
   }
 
   const appendTimeline: Shape["appendTimeline"] = Effect.fnUntraced(function* (caseId, event) {
     const e = yield* V.event(event)
-    const data = event.data === undefined ? null : JSON.parse(yield* V.jsonText(event.data, "event.data"))
+    const text = event.data === undefined ? "null" : yield* V.jsonText(event.data, "event.data")
+    // A document that is JSON null (null, NaN, …) is stored as SQL NULL.
+    const data = text === "null" ? null : text
     const now = yield* Clock.currentTimeMillis
-    return yield* tx(appendEvent(caseId, now, e.kind, e.actor, e.message, data))
+    const seq = yield* tx(
+      appendEvent(caseId, now, { kind: e.kind, actor: e.actor, message: e.message, data }),
+    )
+    return {
+      caseId,
+      seq,
+      at: now,
+      kind: e.kind,
+      actor: e.actor,
+      message: e.message,
+      data: data === null ? null : JSON.parse(data),
+    }
   })
 
   const addNote: Shape["addNote"] = Effect.fnUntraced(function* (caseId, author, text) {
     const now = yield* Clock.currentTimeMillis
     const note = yield* V.note({ caseId, at: now, author, text })
-    return yield* tx(
-      Effect.gen(function* () {
-        yield* lockCase(caseId)
-        yield* exec(
-          db.insertInto("riposte_case_notes").values({ case_id: caseId, at: now, author, text: note.text }),
-        )
-        yield* appendEvent(caseId, now, "note", { kind: "user", id: author }, "note added")
-        return note
-      }),
-    )
+    const event = {
+      kind: "note",
+      actor: { kind: "user", id: author },
+      message: "note added",
+      data: null,
+    } as const
+    yield* tx(recordWithEvent(q.note, { case_id: caseId, at: now, author, text: note.text }, event))
+    return note
   })
 
   const addArtifact: Shape["addArtifact"] = Effect.fnUntraced(function* (input) {
     const at = input.at ?? (yield* Clock.currentTimeMillis)
     const a = yield* V.artifact({ ...input, at })
-    yield* tx(
-      Effect.gen(function* () {
-        yield* lockCase(a.caseId)
-        yield* exec(db.insertInto("riposte_case_artifacts").values(Rows.fromArtifact(a)))
-        yield* appendEvent(
-          a.caseId,
-          at,
-          "artifact",
-          system,
-          `artifact ${a.name} (${a.contentType}, ${a.size} bytes)`,
-          {
-            sha256: a.sha256,
-          },
-        )
-      }),
-    )
+    const event = {
+      kind: "artifact",
+      actor: system,
+      message: `artifact ${a.name} (${a.contentType}, ${a.size} bytes)`,
+      data: json({ sha256: a.sha256 }),
+    } as const
+    yield* tx(recordWithEvent(q.artifact, Rows.fromArtifact(a), event))
   })
 
   const merge: Shape["merge"] = Effect.fnUntraced(function* (sourceId, targetId, actor) {
@@ -278,13 +281,23 @@ export const make = (ctx: SqlContext) => {
         const observables = yield* exec(
           db.selectFrom("riposte_case_observables").selectAll().where("case_id", "=", sourceId),
         )
-        for (const r of observables) yield* upsertObservable(targetId, Rows.toObservable(r))
-        yield* writeCase({ ...V.withStatus(source, "closed", now), mergedInto: targetId, updatedAt: now })
-        yield* touch(targetId, now)
-        yield* appendEvent(sourceId, now, "case.merged", who, `merged into ${targetId}`, { into: targetId })
-        yield* appendEvent(targetId, now, "case.merged", who, `case ${sourceId} merged in`, {
-          from: sourceId,
-        })
+        yield* upsertObservables(targetId, observables.map(Rows.toObservable))
+        const closed = { ...V.withStatus(source, "closed", now), mergedInto: targetId, updatedAt: now }
+        yield* insertEvents(sourceId, now, yield* writeCase(closed, 1), [
+          {
+            kind: "case.merged",
+            actor: who,
+            message: `merged into ${targetId}`,
+            data: json({ into: targetId }),
+          },
+        ])
+        const mergedIn = `case ${sourceId} merged in`
+        yield* appendEvent(
+          targetId,
+          now,
+          { kind: "case.merged", actor: who, message: mergedIn, data: json({ from: sourceId }) },
+          now,
+        )
         return { ...target, updatedAt: now }
       }),
     )
