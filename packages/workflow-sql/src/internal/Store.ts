@@ -109,7 +109,9 @@ export const make = (sql: SqlClient.SqlClient, prefix: string) => {
       `INSERT INTO ${E} (execution_id, workflow, parent, state, created_at, updated_at)
        VALUES (?, ?, ?, 'running', ?, ?) ON CONFLICT (execution_id) DO NOTHING RETURNING wake_seq`,
     ),
-    insertPayload: q(`INSERT INTO ${P} (execution_id, payload) VALUES (?, ?) ON CONFLICT (execution_id) DO NOTHING`),
+    insertPayload: q(
+      `INSERT INTO ${P} (execution_id, payload) VALUES (?, ?) ON CONFLICT (execution_id) DO NOTHING`,
+    ),
     // Postgres: both rows in one statement (one round trip, atomic).
     insertExecutionPg: q(
       `WITH e AS (
@@ -198,7 +200,9 @@ export const make = (sql: SqlClient.SqlClient, prefix: string) => {
           )
         : atomic(
             Effect.flatMap(run(s.insertExecution, [executionId, workflow, parent, now, now]), (rows) =>
-              rows.length > 0 ? Effect.as(raw(s.insertPayload, [executionId, payload]), true) : Effect.succeed(false),
+              rows.length > 0
+                ? Effect.as(raw(s.insertPayload, [executionId, payload]), true)
+                : Effect.succeed(false),
             ),
           ),
 
