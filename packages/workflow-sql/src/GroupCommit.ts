@@ -1,15 +1,17 @@
 /**
  * Group commit for an Effect `SqlClient`: concurrent top-level transactions share one `COMMIT`
- * (one fsync on SQLite). Each caller's transaction runs in its own savepoint inside a shared
- * transaction; a caller whose effect fails rolls back to its savepoint and gets its error, the
- * others commit. `withTransaction` returns once the shared transaction committed, as before.
+ * (one fsync on SQLite): callers' effects run one after the other inside a shared transaction.
+ * When one of them fails, the shared transaction rolls back, that caller gets its error and the
+ * others run again in the next shared transaction. `withTransaction` returns once the
+ * transaction that holds the caller's writes committed, as before.
  *
  * Built for a single-connection client (SQLite), where transactions are serialised anyway and
  * every commit pays a synchronous fsync: a burst of N small transactions costs one fsync instead
  * of N. Statements outside `withTransaction` are not affected.
  *
  * Gotchas: a caller's effect runs on the committer's fiber (with the caller's services), so it is
- * not interrupted by its caller once its batch started; it commits or fails with its batch.
+ * not interrupted by its caller once its batch started. It may run twice (when another caller of
+ * its batch failed): keep transactions free of effects outside the database, or idempotent.
  *
  * @example
  * ```ts
@@ -35,6 +37,9 @@ export interface Options {
   readonly maxBatch?: number | undefined
 }
 
+/** The shared transaction is rolled back because one caller's effect failed. */
+const rolledBack = { _tag: "GroupCommit/RolledBack" } as const
+
 interface Item {
   readonly effect: Effect.Effect<unknown, unknown>
   readonly services: Context.Context<never>
@@ -59,15 +64,11 @@ export const make = (
     const queue: Array<Item> = []
     let flushing = false
 
-    /** One caller's transaction, as a savepoint of the shared one. */
-    const runItem = (item: Item) =>
-      Effect.exit(
-        client.withTransaction(
-          Effect.updateContext(item.effect, (shared: Context.Context<never>) =>
-            // The caller's services, but the shared transaction's connection and bookkeeping.
-            Context.merge(item.services, shared),
-          ),
-        ),
+    /** One caller's effect on the committer's fiber, inside the shared transaction. */
+    const inShared = (item: Item) =>
+      Effect.updateContext(item.effect, (shared: Context.Context<never>) =>
+        // The caller's services, but the shared transaction's connection and bookkeeping.
+        Context.merge(item.services, shared),
       )
 
     const flush = Effect.gen(function* () {
@@ -75,25 +76,33 @@ export const make = (
         const batch = queue.splice(0, maxBatch)
         for (const item of batch) item.started = true
         const exits: Array<Exit.Exit<unknown, unknown>> = []
+        let failedAt = -1
+        // No savepoint per caller: a nested transaction costs more CPU than the statements of a
+        // typical caller. When one caller's effect fails, the shared transaction rolls back; that
+        // caller gets its failure, the others are queued again (their effects run a second time).
         const committed = yield* Effect.exit(
           client.withTransaction(
-            Effect.forEach(batch, (item) => Effect.map(runItem(item), (exit) => void exits.push(exit)), {
-              discard: true,
-            }),
+            Effect.forEach(
+              batch,
+              (item, i) =>
+                Effect.flatMap(Effect.exit(inShared(item)), (exit) => {
+                  exits.push(exit)
+                  if (Exit.isSuccess(exit)) return Effect.void
+                  failedAt = i
+                  return Effect.fail(rolledBack)
+                }),
+              { discard: true },
+            ),
           ),
         )
         if (Exit.isSuccess(committed)) {
           for (let i = 0; i < batch.length; i++) Deferred.doneUnsafe(batch[i]!.done, exits[i]!)
+        } else if (failedAt >= 0) {
+          Deferred.doneUnsafe(batch[failedAt]!.done, exits[failedAt]!)
+          queue.unshift(...batch.filter((_, i) => i !== failedAt))
         } else {
-          // The shared COMMIT failed: nothing of this batch is stored. Each caller gets the error
-          // (its own effect's failure if it had one).
-          for (let i = 0; i < batch.length; i++) {
-            const own = exits[i]
-            Deferred.doneUnsafe(
-              batch[i]!.done,
-              own !== undefined && Exit.isFailure(own) ? own : Exit.failCause(committed.cause),
-            )
-          }
+          // The shared COMMIT failed: nothing of this batch is stored; every caller gets the error.
+          for (const item of batch) Deferred.doneUnsafe(item.done, Exit.failCause(committed.cause))
         }
       }
     }).pipe(

@@ -62,6 +62,7 @@ describe("GroupCommit", () => {
 
   it.effect("a failing caller rolls back its own writes only and gets its own error", () => {
     const counter = { commits: 0 }
+    const runs = new Map<number, number>()
     return Effect.gen(function* () {
       const sql = yield* setup
       const exits = yield* Effect.forEach(
@@ -70,7 +71,10 @@ describe("GroupCommit", () => {
           Effect.exit(
             sql.withTransaction(
               Effect.andThen(
-                sql`INSERT INTO t (id, v) VALUES (${i}, 'x')`,
+                Effect.andThen(
+                  Effect.sync(() => void runs.set(i, (runs.get(i) ?? 0) + 1)),
+                  sql`INSERT INTO t (id, v) VALUES (${i}, 'x')`,
+                ),
                 i === 3 ? Effect.fail(`boom-${i}`) : Effect.succeed(i),
               ),
             ),
@@ -80,10 +84,13 @@ describe("GroupCommit", () => {
       assert.deepStrictEqual(yield* ids(sql), [0, 1, 2, 4, 5, 6, 7, 8, 9])
       assert.deepStrictEqual(exits[3], Exit.fail("boom-3"))
       assert.deepStrictEqual(exits[4], Exit.succeed(4))
+      // The failure rolled back the shared transaction: callers before it ran again, once.
+      assert.strictEqual(runs.get(3), 1)
+      assert.isTrue([...runs.values()].every((n) => n <= 2))
     }).pipe(Effect.provide(database(counter)))
   })
 
-  it.effect("nested transactions are savepoints of the caller's; afterCommit runs after the commit", () => {
+  it.effect("a nested transaction is a savepoint; afterCommit runs after the commit", () => {
     const counter = { commits: 0 }
     return Effect.gen(function* () {
       const sql = yield* setup
