@@ -18,6 +18,7 @@ const withoutId = <T extends { readonly id?: unknown }>(row: T): Omit<T, "id"> =
 
 export const make = (ctx: SqlContext) => {
   const {
+    dialect,
     db,
     q,
     exec,
@@ -185,9 +186,9 @@ export const make = (ctx: SqlContext) => {
     // A document that is JSON null (null, NaN, …) is stored as SQL NULL.
     const data = text === "null" ? null : text
     const now = yield* Clock.currentTimeMillis
-    const seq = yield* tx(
-      appendEvent(caseId, now, { kind: e.kind, actor: e.actor, message: e.message, data }),
-    )
+    const append = appendEvent(caseId, now, { kind: e.kind, actor: e.actor, message: e.message, data })
+    // On Postgres the append is one statement (atomic on its own): no transaction round trips.
+    const seq = yield* dialect === "postgres" ? storage(append) : tx(append)
     return {
       caseId,
       seq,
