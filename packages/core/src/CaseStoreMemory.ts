@@ -72,6 +72,16 @@ const decodeEvent = decode(
   "event",
 )
 const decodeActor = decode(Actor, "actor")
+const decodeDecision = decode(
+  Schema.Struct({
+    decision: Schema.Literals(["pending", "approved", "denied", "timeout", "escalated"]),
+    approvers: Schema.Array(Schema.String),
+    comment: Schema.optional(Schema.NullOr(Schema.String.check(Schema.isMaxLength(MAX_MESSAGE)))),
+    roles: Schema.optional(Schema.Array(Schema.String)),
+    extendMillis: Schema.optional(Schema.Number),
+  }),
+  "decision",
+)
 
 /** Linear-interpolated percentile over sorted values (Postgres `percentile_cont`). */
 const percentile = (sorted: ReadonlyArray<number>, p: number): number | null => {
@@ -111,6 +121,8 @@ interface CaseState {
  */
 export const make: Effect.Effect<CaseStoreShape> = Effect.sync(() => {
   const cases = new Map<string, CaseState>()
+  // Cases by dedup key, in opening order (the order of `cases`): `open` reads only its key's.
+  const byDedupKey = new Map<string, Array<CaseState>>()
   // Audit records (actions, approvals, timeline) outlive a purge with `keepAudit`.
   const actions = new Map<string, Array<ActionRecord>>()
   const approvals = new Map<string, ApprovalRecord>()
@@ -170,7 +182,7 @@ export const make: Effect.Effect<CaseStoreShape> = Effect.sync(() => {
     const dedupKey = decoded.dedupKey ?? null
     if (dedupKey !== null) {
       let match: CaseState | undefined
-      for (const state of cases.values()) {
+      for (const state of byDedupKey.get(dedupKey) ?? []) {
         const r = state.record
         if (r.dedupKey !== dedupKey || r.tenant !== tenant || r.status === "closed" || r.mergedInto !== null)
           continue
@@ -208,14 +220,20 @@ export const make: Effect.Effect<CaseStoreShape> = Effect.sync(() => {
       closedAt: null,
       updatedAt: now,
     }
-    cases.set(record.id, {
+    const state: CaseState = {
       record,
       alerts: alert === undefined ? [] : [alert],
       observables: new Map(),
       enrichments: [],
       notes: [],
       artifacts: [],
-    })
+    }
+    cases.set(record.id, state)
+    if (dedupKey !== null) {
+      const same = byDedupKey.get(dedupKey)
+      if (same === undefined) byDedupKey.set(dedupKey, [state])
+      else same.push(state)
+    }
     pushEvent(record.id, now, "case.opened", actor, `case opened: ${record.title}`, {
       severity: record.severity,
     })
@@ -347,16 +365,7 @@ export const make: Effect.Effect<CaseStoreShape> = Effect.sync(() => {
       if (current === undefined) {
         return yield* new CaseStoreError({ reason: "NotFound", detail: `approval ${approvalId} not found` })
       }
-      const decoded = yield* decode(
-        Schema.Struct({
-          decision: Schema.Literals(["pending", "approved", "denied", "timeout", "escalated"]),
-          approvers: Schema.Array(Schema.String),
-          comment: Schema.optional(Schema.NullOr(Schema.String.check(Schema.isMaxLength(MAX_MESSAGE)))),
-          roles: Schema.optional(Schema.Array(Schema.String)),
-          extendMillis: Schema.optional(Schema.Number),
-        }),
-        "decision",
-      )(decision)
+      const decoded = yield* decodeDecision(decision)
       if (current.decision !== "pending" && current.decision !== "escalated") {
         return yield* new CaseStoreError({
           reason: "Conflict",
@@ -511,9 +520,16 @@ export const make: Effect.Effect<CaseStoreShape> = Effect.sync(() => {
   const purge: CaseStoreShape["purge"] = ({ before, keepAudit }) =>
     Effect.sync(() => {
       let removed = 0
-      for (const [id, { record }] of cases) {
+      for (const [id, state] of cases) {
+        const { record } = state
         if (record.status !== "closed" || record.closedAt === null || record.closedAt >= before) continue
         cases.delete(id)
+        if (record.dedupKey !== null) {
+          const same = byDedupKey.get(record.dedupKey)
+          const rest = same?.filter((s) => s !== state) ?? []
+          if (rest.length > 0) byDedupKey.set(record.dedupKey, rest)
+          else byDedupKey.delete(record.dedupKey)
+        }
         removed++
         if (!keepAudit) {
           actions.delete(id)

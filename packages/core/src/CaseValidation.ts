@@ -75,6 +75,30 @@ const unstorable = (value: unknown, path: string, key = ""): { path: string; det
   return undefined
 }
 
+/**
+ * `unstorable(value, path, key) === undefined`, without building the path of every field: the
+ * common case (a storable record) costs no string concatenation; a failure is described by
+ * `unstorable`.
+ */
+const storable = (value: unknown, key: string): boolean => {
+  if (typeof value === "string") return value.length <= MAX_MESSAGE && !value.includes("\u0000")
+  if (typeof value === "number")
+    return Number.isFinite(value) && (!integerKeys.has(key) || Number.isSafeInteger(value))
+  if (Array.isArray(value)) {
+    if (value.length > MAX_ITEMS) return false
+    for (let i = 0; i < value.length; i++) if (!storable(value[i], "")) return false
+    return true
+  }
+  if (typeof value === "object" && value !== null) {
+    const record = value as Record<string, unknown>
+    for (const k of Object.keys(record)) {
+      if (documentKeys.has(k)) continue
+      if (!storable(record[k], k)) return false
+    }
+  }
+  return true
+}
+
 export const decode = <S extends Schema.Codec<unknown, unknown>>(schema: S, root: string) => {
   const run = Schema.decodeUnknownExit(schema as never, { errors: "first" }) as (
     input: unknown,
@@ -82,7 +106,7 @@ export const decode = <S extends Schema.Codec<unknown, unknown>>(schema: S, root
   return (input: unknown): Effect.Effect<S["Type"], CaseStore.CaseStoreError> => {
     const exit = run(input)
     if (exit._tag === "Success") {
-      const bad = unstorable(exit.value, root)
+      const bad = storable(exit.value, "") ? undefined : unstorable(exit.value, root)
       return bad ? Effect.fail(invalid(bad.detail, bad.path)) : Effect.succeed(exit.value)
     }
     const error = exit.cause.reasons.find((r) => r._tag === "Fail")

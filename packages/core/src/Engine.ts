@@ -12,7 +12,7 @@
  * ```
  * @since 0.1.0
  */
-import { Clock, Context, Duration, Effect, Layer, Option, Schedule, Schema } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Option, Schedule } from "effect"
 import { WorkflowEngine } from "effect/workflow"
 import type { ApprovalRecord } from "./CaseModel.ts"
 import { CaseStore, type CaseStoreError } from "./CaseStore.ts"
@@ -197,8 +197,7 @@ export const layer = (
         Effect.gen(function* () {
           const c = yield* lookup(p)
           yield* admission.admit({ name: c.def.meta.name, version: c.def.meta.version })
-          const schema = c.def.trigger as Schema.Codec<unknown, unknown>
-          const decoded = yield* Schema.decodeUnknownEffect(schema)(input).pipe(
+          const decoded = yield* c.decodeTrigger(input).pipe(
             Effect.mapError(
               (issue) =>
                 new TriggerValidationError({
@@ -208,7 +207,7 @@ export const layer = (
                 }),
             ),
           )
-          const encoded = yield* Schema.encodeUnknownEffect(schema)(decoded).pipe(
+          const encoded = yield* c.encodeTrigger(decoded).pipe(
             Effect.mapError(
               (issue) =>
                 new TriggerValidationError({

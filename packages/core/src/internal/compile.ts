@@ -4,36 +4,47 @@
  * Determinism: the body is replayed on resume; only activities are journaled. Everything the
  * body computes outside activities (step transforms, decisions, call construction) must be a
  * pure function of the trigger input and earlier activity results.
+ *
+ * Cost: the body runs on every execution and every replay, so everything that is a pure
+ * function of the definition (step paths, span options, activities, codecs, durations) is
+ * prepared once here, when the playbook is compiled, and work that only a first execution needs
+ * (idempotency keys, payload hashes) happens inside the activities.
  */
 
 import { SqlWorkflowEngine } from "@riposte/workflow-sql"
-import { Clock, Context, Duration, Effect, Exit, Option, Schema } from "effect"
-import { ClusterSchema } from "effect/cluster"
-import { Activity, DurableClock, DurableDeferred, Workflow } from "effect/workflow"
-import type { Actor } from "../CaseModel.ts"
+import { type Duration, Effect, Exit, Schema } from "effect"
+import { Workflow } from "effect/workflow"
 import { CaseStore } from "../CaseStore.ts"
-import type { AnyCall, CallContext, ImplementationShape } from "../Connector.ts"
-import {
-  ConnectorError,
-  InvalidInput,
-  InvalidResponse,
-  NotConfigured,
-  PlaybookDefinitionError,
-  RateLimited,
-  StepError,
-  Timeout,
-} from "../Errors.ts"
+import type { AnyCall } from "../Connector.ts"
+import { ConnectorError, PlaybookDefinitionError, StepError } from "../Errors.ts"
 import { allowAll, Guardrails, type PlannedCall, Verdict } from "../Guardrails.ts"
-import { Reminders } from "../Reminders.ts"
-import type { ApproveOptions, CallOptions, Ctx, Node, PlaybookDef } from "./ast.ts"
-import { idempotencyKey, redactInput, sha256Hex, stableStringify } from "./hash.ts"
-import { issueMessage, issuePath } from "./issue.ts"
+import { inTransaction, shared } from "./activity.ts"
+import type { Node, PlaybookDef } from "./ast.ts"
+import {
+  type CallRecord,
+  type CallSite,
+  callActivities,
+  decoderOf,
+  encoderOf,
+  firstError,
+  planCalls,
+  plannedActions,
+  planOf,
+  recordActivity,
+  targetsOf,
+} from "./calls.ts"
+import { makeGate } from "./gate.ts"
+import { redactInput } from "./hash.ts"
+import { Continue, type Flow, playbookActor, type RunState, stepError } from "./run.ts"
+
+export { GateDecision, gateDeferred, gateExit } from "./gate.ts"
 
 // ---------------------------------------------------------------------------
 // Schemas of what the workflow journals
 // ---------------------------------------------------------------------------
 
 export const RunStatus = Schema.Literals(["completed", "closed", "denied", "timed_out"])
+type RunStatus = typeof RunStatus.Type
 
 export const RunResult = Schema.Struct({
   status: RunStatus,
@@ -52,20 +63,6 @@ export const Payload = Schema.Struct({
   /** Who started the run (a user id), when a person did: the requester of its approvals. */
   actor: Schema.optional(Schema.String),
 })
-
-/** What an approver sends back through the engine (never a workflow token). */
-export const GateDecision = Schema.Struct({
-  decision: Schema.Literals(["approved", "denied"]),
-  approvers: Schema.Array(Schema.String),
-  comment: Schema.NullOr(Schema.String),
-})
-export type GateDecision = typeof GateDecision.Type
-
-const GateOutcome = Schema.Union([GateDecision, Schema.Struct({ decision: Schema.Literal("timeout") })])
-
-/** The durable deferred a gate waits on; the engine completes it server-side. */
-export const gateDeferred = (gatePath: string) =>
-  DurableDeferred.make(`gate:${gatePath}`, { success: GateDecision })
 
 export interface CompileOptions {
   /**
@@ -96,6 +93,10 @@ export interface Compiled {
     executionId: string,
   ) => Effect.Effect<RunResult, RunFailure, CaseStore | Workflow.Execution<string> | any>
   readonly children: ReadonlyArray<PlaybookDef>
+  /** `Schema.decodeUnknownEffect` of the trigger schema, built once. */
+  readonly decodeTrigger: (input: unknown) => Effect.Effect<unknown, Schema.SchemaError>
+  /** `Schema.encodeUnknownEffect` of the trigger schema, built once. */
+  readonly encodeTrigger: (input: unknown) => Effect.Effect<unknown, Schema.SchemaError>
 }
 
 export const tagOf = (def: PlaybookDef): string => `riposte/${def.meta.name}@${def.meta.version}`
@@ -165,333 +166,23 @@ const childrenOf = (def: PlaybookDef): ReadonlyArray<PlaybookDef> => {
 // The interpreter
 // ---------------------------------------------------------------------------
 
-interface RunState {
-  readonly def: PlaybookDef
-  readonly executionId: string
-  readonly runId: string
-  readonly caseId: string
-  readonly ctx: Ctx
-  readonly path: Array<string>
-  /** Approval request id in force on this path (audit reference for actions). */
-  approval: string | null
-  /** The user who started the run, if a person did. */
-  readonly actor: string | undefined
-}
+/** A compiled step (or sequence of steps): what one execution of it does. */
+type Runner = (state: RunState) => Effect.Effect<Flow, RunFailure, any>
 
-type Flow = { readonly _tag: "Continue" } | { readonly _tag: "End"; readonly status: typeof RunStatus.Type }
-const Continue: Flow = { _tag: "Continue" }
+const Verdicts = Schema.Array(Verdict)
+const allow: Verdict = { _tag: "Allow" }
 
-const playbookActor = (def: PlaybookDef): Actor => ({
-  kind: "playbook",
-  id: `${def.meta.name}@${def.meta.version}`,
-})
+/** A user function of the context; a throw is the step's `StepError`. */
+const pure = <A>(state: RunState, step: string, f: () => A) =>
+  Effect.try({ try: f, catch: (cause) => stepError(state, step, cause) })
 
-const serviceFor = (connector: string) =>
-  Context.Service<unknown, ImplementationShape>(`@riposte/connector/${connector}`)
-
-const stepError = (state: RunState, step: string, cause: unknown) =>
-  new StepError({
-    playbook: state.def.meta.name,
-    step,
-    detail: cause instanceof Error ? cause.message : String(cause),
-  })
-
-const connectorError = (call: AnyCall, reason: ConnectorError["reason"]) =>
-  new ConnectorError({ connector: call.connector, action: call.action, reason })
-
-/** Exponential backoff with jitter, honouring Retry-After, for retryable connector errors only. */
-const withRetry = <A>(
-  effect: Effect.Effect<A, ConnectorError>,
-  options: CallOptions["retry"],
-): Effect.Effect<A, ConnectorError> => {
-  if (options === undefined || options.times <= 0) return effect
-  const base = Duration.toMillis(Duration.fromInputUnsafe(options.base ?? "200 millis"))
-  const max = Duration.toMillis(Duration.fromInputUnsafe(options.max ?? "30 seconds"))
-  const loop = (attempt: number): Effect.Effect<A, ConnectorError> =>
-    Effect.catchIf(
-      effect,
-      (e) => e.retryable && attempt < options.times,
-      (e) => {
-        const exp = Math.min(max, base * 2 ** attempt)
-        const jittered = exp / 2 + Math.random() * (exp / 2)
-        const retryAfter = e.reason instanceof RateLimited ? (e.reason.retryAfterMillis ?? 0) : 0
-        return Effect.sleep(Duration.millis(Math.round(Math.max(jittered, retryAfter)))).pipe(
-          Effect.andThen(loop(attempt + 1)),
-        )
-      },
-    )
-  return loop(0)
-}
-
-/**
- * Runs one connector call as a journaled activity. The call itself runs outside any transaction
- * (it may take seconds); `commit`, when the engine supports it, writes the call's case rows in
- * the transaction that journals its result.
- */
-const callActivity = (
-  state: RunState,
-  name: string,
-  key: string,
-  call: AnyCall,
-  options: CallOptions,
-  commit?: (exit: Exit.Exit<unknown, ConnectorError>) => Effect.Effect<void, never, CaseStore>,
-) => {
-  const def = call.definition
-  const execute = Effect.gen(function* () {
-    const attempt = yield* Activity.CurrentAttempt
-    const impl = yield* Effect.serviceOption(serviceFor(call.connector))
-    const handler = Option.isSome(impl) ? impl.value.handlers[call.action] : undefined
-    if (handler === undefined) return yield* connectorError(call, new NotConfigured())
-    const input = yield* Schema.decodeUnknownEffect(def.input as Schema.Codec<unknown, unknown>)(
-      call.input,
-    ).pipe(
-      Effect.mapError((issue) =>
-        connectorError(call, new InvalidInput({ path: issuePath(issue), detail: issueMessage(issue) })),
-      ),
-    )
-    const context: CallContext = {
-      idempotencyKey: key,
-      runId: state.runId,
-      playbook: state.def.meta.name,
-      step: name,
-      attempt,
-    }
-    const timeoutMillis =
-      options.timeout === undefined ? undefined : Duration.toMillis(Duration.fromInputUnsafe(options.timeout))
-    const once = Effect.suspend(() => handler(input, context))
-    const timed =
-      timeoutMillis === undefined
-        ? once
-        : once.pipe(
-            Effect.timeoutOrElse({
-              duration: Duration.millis(timeoutMillis),
-              orElse: () => Effect.fail(connectorError(call, new Timeout({ afterMillis: timeoutMillis }))),
-            }),
-          )
-    return yield* withRetry(timed, options.retry).pipe(
-      Effect.flatMap((output) =>
-        Schema.encodeUnknownEffect(def.output as Schema.Codec<unknown, unknown>)(output).pipe(
-          Effect.as(output),
-          Effect.mapError((issue) =>
-            connectorError(
-              call,
-              new InvalidResponse({ path: issuePath(issue), detail: issueMessage(issue) }),
-            ),
-          ),
-        ),
-      ),
-      Effect.withSpan(
-        `riposte.call ${call.connector}.${call.action}`,
-        {
-          attributes: {
-            "riposte.connector": call.connector,
-            "riposte.action": call.action,
-            "riposte.kind": call.kind,
-            "riposte.step": name,
-            "riposte.attempt": attempt,
-          },
-        },
-        { captureStackTrace: false },
-      ),
-      Effect.tapError((e) => Effect.annotateCurrentSpan("riposte.outcome", e.reason._tag)),
-    )
-  })
-  const activity = Activity.make({
-    name,
-    success: def.output as Schema.Codec<unknown, unknown>,
-    error: ConnectorError,
-    execute,
-  })
-  return commit === undefined
-    ? activity
-    : activity.annotate(SqlWorkflowEngine.CommitWith, (exit) =>
-        commit(exit as Exit.Exit<unknown, ConnectorError>),
-      )
-}
-
-/** The reverse call of a succeeded action whose connector declares `undo`, or null. */
-const undoOf = (r: CallRecord): { connector: string; action: string; input: unknown } | null => {
-  const def = r.call.definition
-  if (r._tag !== "Done" || !Exit.isSuccess(r.exit) || def.undo === undefined) return null
-  try {
-    const input = def.undoInput ? def.undoInput(r.call.input as never, r.exit.value as never) : r.call.input
-    return { connector: r.call.connector, action: def.undo, input }
-  } catch {
-    return null
-  }
-}
-
-/** How one call of a step ended, as the body knows it (from journaled results). */
-type CallRecord =
-  | {
-      readonly _tag: "Done"
-      readonly name: string
-      readonly key: string
-      readonly call: AnyCall
-      readonly exit: Exit.Exit<unknown, ConnectorError>
-    }
-  | { readonly _tag: "Planned"; readonly name: string; readonly key: string; readonly call: AnyCall }
-  | {
-      readonly _tag: "Blocked"
-      readonly name: string
-      readonly key: string
-      readonly call: AnyCall
-      readonly reason: string
-    }
-
-/** Writes the case rows of one call of an enrich or act step (an enrichment, or an action). */
-const recordCall = (
-  state: RunState,
-  role: "enrich" | "act",
-  r: CallRecord,
-  approvalRef: string | null,
-): Effect.Effect<void, never, CaseStore> =>
-  Effect.gen(function* () {
-    const store = yield* CaseStore
-    const at = yield* Clock.currentTimeMillis
-    const def = r.call.definition
-    const targets = targetsOf(r.call)
-    if (role === "enrich") {
-      const ok = r._tag === "Done" && Exit.isSuccess(r.exit)
-      const assessed =
-        ok && def.assess ? def.assess((r.exit as Exit.Success<unknown, never>).value) : undefined
-      return yield* store.addEnrichment({
-        caseId: state.caseId,
-        observable: targets[0] ?? null,
-        connector: r.call.connector,
-        action: r.call.action,
-        resultRef: `${state.runId}/${r.name}`,
-        verdict: assessed?.verdict ?? "unknown",
-        // A connector may hand back NaN/Infinity (never valid JSON, so never a real score).
-        score: assessed?.score !== undefined && Number.isFinite(assessed.score) ? assessed.score : null,
-        summary: ok
-          ? (assessed?.summary ?? null)
-          : `failed: ${r._tag === "Done" ? failureMessage(r.exit) : r._tag}`,
-        at,
-      })
-    }
-    const status =
-      r._tag === "Planned"
-        ? "planned"
-        : r._tag === "Blocked"
-          ? "blocked"
-          : Exit.isSuccess(r.exit)
-            ? "succeeded"
-            : "failed"
-    yield* store.recordAction({
-      caseId: state.caseId,
-      stepPath: r.name,
-      connector: r.call.connector,
-      action: r.call.action,
-      kind: r.call.kind,
-      inputHash: sha256Hex(stableStringify(r.call.input)),
-      input: redactInput(r.call.input),
-      outputSummary:
-        r._tag === "Done"
-          ? Exit.isSuccess(r.exit)
-            ? summarize(r.exit.value)
-            : failureMessage(r.exit)
-          : r._tag === "Blocked"
-            ? r.reason
-            : `planned (dry run): ${targets.join(", ")}`,
-      status,
-      idempotencyKey: r.key,
-      approvalRef,
-      actor: playbookActor(state.def),
-      at,
-      undo: undoOf(r),
-    })
-    if (r._tag === "Blocked") {
-      yield* store.appendTimeline(state.caseId, {
-        kind: "guardrail",
-        actor: { kind: "system", id: "guardrails" },
-        message: `blocked ${r.call.connector}.${r.call.action}: ${r.reason}`,
-        data: { step: r.name, targets },
-      })
-    }
-  }).pipe(Effect.orDie)
-
-/**
- * Writes case rows of a step's calls in one short activity. Annotated WithTransaction: on a
- * durable engine the rows commit together with the journal entry (exactly once). Used for calls
- * that ran no activity (planned, blocked) and, on engines without `CommitWith`, for every call.
- */
-const recordActivity = (
-  state: RunState,
-  stepPath: string,
-  role: "enrich" | "act",
-  records: ReadonlyArray<CallRecord>,
-  approvalRef: string | null,
-) =>
-  Activity.make({
-    name: `${stepPath}/record`,
-    execute: Effect.forEach(records, (r) => recordCall(state, role, r, approvalRef), { discard: true }),
-  }).pipe((a) => a.annotate(ClusterSchema.WithTransaction, true))
-
-const failureMessage = (exit: Exit.Exit<unknown, unknown>): string => {
-  if (Exit.isSuccess(exit)) return ""
-  const error = exit.cause.reasons.find((r) => r._tag === "Fail")
-  return error && error._tag === "Fail" ? String((error.error as Error).message ?? error.error) : "defect"
-}
-
-const summarize = (value: unknown): string | null => {
-  if (value === undefined || value === null) return null
-  const text = stableStringify(redactInput(value))
-  return text.length > 500 ? `${text.slice(0, 500)}…` : text
-}
-
-interface PlannedSummary {
-  readonly connector: string
-  readonly action: string
-  readonly kind: string
-  readonly input: unknown
-  readonly targets: ReadonlyArray<string>
-}
-
-const targetsOf = (call: AnyCall): ReadonlyArray<string> => {
-  try {
-    return call.definition.targets?.(call.input as never) ?? []
-  } catch {
-    return []
-  }
-}
-
-const planOf = (calls: ReadonlyArray<AnyCall>): ReadonlyArray<PlannedSummary> =>
-  calls.map((c) => ({
-    connector: c.connector,
-    action: c.action,
-    kind: c.kind,
-    input: redactInput(c.input),
-    targets: targetsOf(c),
-  }))
-
-/** Evaluates the actions an approval will release, for the payload hash shown to approvers. */
-const plannedActions = (
-  nodes: ReadonlyArray<Node>,
-  from: number,
-  ctx: Ctx,
-): ReadonlyArray<PlannedSummary> => {
-  const planned: Array<PlannedSummary> = []
-  for (let i = from; i < nodes.length; i++) {
-    const node = nodes[i]!
-    if (node.kind === "approve" || node.kind === "branch" || node.kind === "close") break
-    if (node.kind !== "act") continue
-    try {
-      const calls = node.calls(ctx)
-      planned.push(...planOf((Array.isArray(calls) ? calls : [calls]) as ReadonlyArray<AnyCall>))
-    } catch {
-      // The act depends on values produced after the gate (e.g. a search result): it is not
-      // part of the payload; the case still records exactly what ran.
-    }
-  }
-  return planned
-}
-
-const firstError = (exit: Exit.Exit<unknown, ConnectorError>): ConnectorError | undefined => {
-  if (Exit.isSuccess(exit)) return undefined
-  const fail = exit.cause.reasons.find((r) => r._tag === "Fail")
-  return fail && fail._tag === "Fail" ? (fail.error as ConnectorError) : undefined
-}
+/** `Effect.forEach` with `concurrency`, except that a single call runs inline (no fiber is forked). */
+const forEachCall = <A, B>(
+  items: ReadonlyArray<A>,
+  f: (a: A, i: number) => Effect.Effect<B, never, any>,
+  concurrency: number,
+): Effect.Effect<Array<B>, never, any> =>
+  items.length === 1 ? Effect.map(f(items[0]!, 0), (b) => [b]) : Effect.forEach(items, f, { concurrency })
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const controlCharacters = /[\u0000-\u001f\u007f]+/g
@@ -508,261 +199,149 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
   })
   const workflow = suspendsOnFailure(def, options) ? made.annotate(Workflow.SuspendOnFailure, true) : made
   const inMemoryThreshold = options.inMemoryThreshold
+  const decodeTrigger = decoderOf(def.trigger)
+  const encodeTrigger = encoderOf(def.trigger)
 
-  const runNodes = (
-    state: RunState,
-    nodes: ReadonlyArray<Node>,
-    prefix: string,
-  ): Effect.Effect<Flow, RunFailure, any> =>
-    Effect.gen(function* () {
-      for (let i = 0; i < nodes.length; i++) {
-        const node = nodes[i]!
-        const flow = yield* runNode(state, nodes, i, `${prefix}${node.name}`, prefix).pipe(
-          Effect.withSpan(
-            `riposte.step ${node.name}`,
-            {
-              attributes: {
-                "riposte.playbook": def.meta.name,
-                "riposte.playbook.version": def.meta.version,
-                "riposte.step": `${prefix}${node.name}`,
-                "riposte.step.kind": node.kind,
-              },
-            },
-            { captureStackTrace: false },
-          ),
-        )
-        if (flow._tag === "End") return flow
-      }
-      return Continue
+  /** The steps of one path, each in its span; stops at the first step that ends the path. */
+  const compileNodes = (nodes: ReadonlyArray<Node>, prefix: string): Runner => {
+    const steps = nodes.map((node, index) => {
+      const stepPath = `${prefix}${node.name}`
+      const run = compileNode(nodes, index, stepPath, prefix)
+      const inSpan = Effect.withSpan(
+        `riposte.step ${node.name}`,
+        {
+          attributes: {
+            "riposte.playbook": def.meta.name,
+            "riposte.playbook.version": def.meta.version,
+            "riposte.step": stepPath,
+            "riposte.step.kind": node.kind,
+          },
+        },
+        { captureStackTrace: false },
+      )
+      return (state: RunState) => inSpan(run(state))
     })
+    const done = Effect.succeed(Continue)
+    return (state) => {
+      const from = (i: number): Effect.Effect<Flow, RunFailure, any> =>
+        i === steps.length
+          ? done
+          : Effect.flatMap(steps[i]!(state), (flow) =>
+              flow._tag === "End" ? Effect.succeed(flow) : from(i + 1),
+            )
+      return from(0)
+    }
+  }
 
-  const runNode = (
-    state: RunState,
+  const compileNode = (
     nodes: ReadonlyArray<Node>,
     index: number,
     stepPath: string,
     prefix: string,
-  ): Effect.Effect<Flow, RunFailure, any> => {
+  ): Runner => {
     const node = nodes[index]!
-    const { ctx } = state
-    const pure = <A>(step: string, f: () => A) =>
-      Effect.try({ try: f, catch: (cause) => stepError(state, step, cause) })
     switch (node.kind) {
-      case "step":
-        return Effect.gen(function* () {
-          const compute = Effect.gen(function* () {
-            const out = yield* pure(node.name, () => node.run(ctx))
-            return Effect.isEffect(out)
-              ? yield* (out as Effect.Effect<unknown, unknown>).pipe(
-                  Effect.mapError((e) => stepError(state, node.name, e)),
-                )
-              : out
+      case "step": {
+        const compute = (state: RunState) =>
+          Effect.flatMap(
+            pure(state, node.name, () => node.run(state.ctx)),
+            (out): Effect.Effect<unknown, StepError> =>
+              Effect.isEffect(out)
+                ? (out as Effect.Effect<unknown, unknown>).pipe(
+                    Effect.mapError((e) => stepError(state, node.name, e)),
+                  )
+                : Effect.succeed(out),
+          )
+        const journaled =
+          node.journal === undefined
+            ? undefined
+            : shared({
+                name: stepPath,
+                success: node.journal as Schema.Codec<unknown, unknown>,
+                error: StepError,
+                execute: compute,
+              })
+        return (state) =>
+          Effect.map(journaled === undefined ? compute(state) : journaled(state), (value) => {
+            state.ctx[node.name] = value
+            state.path.push(node.name)
+            return Continue
           })
-          ctx[node.name] =
-            node.journal === undefined
-              ? yield* compute
-              : yield* Activity.make({
-                  name: stepPath,
-                  success: node.journal as Schema.Codec<unknown, unknown>,
-                  error: StepError,
-                  execute: compute,
-                })
-          state.path.push(node.name)
-          return Continue
-        })
+      }
       case "decide":
-        return Effect.gen(function* () {
-          const value = yield* pure(node.name, () => node.decide(ctx))
-          if (typeof value !== "string")
-            return yield* stepError(state, node.name, "decision must be a string")
-          ctx[node.name] = value
-          state.path.push(`${node.name}=${value}`)
-          return Continue
-        })
-      case "branch":
-        return Effect.gen(function* () {
-          const value = ctx[node.name] as string
+        return (state) =>
+          Effect.flatMap(
+            pure(state, node.name, () => node.decide(state.ctx)),
+            (value) => {
+              if (typeof value !== "string")
+                return Effect.fail(stepError(state, node.name, "decision must be a string"))
+              state.ctx[node.name] = value
+              state.path.push(`${node.name}=${value}`)
+              return Effect.succeed(Continue)
+            },
+          )
+      case "branch": {
+        const arms = new Map<string, Runner>()
+        for (const [value, arm] of Object.entries(node.arms))
+          arms.set(value, compileNodes(arm, `${prefix}${node.name}.${value}/`))
+        return (state) => {
+          const value = state.ctx[node.name] as string
           const arm = node.arms[value]
           if (arm === undefined) {
-            return yield* new PlaybookDefinitionError({
-              playbook: def.meta.name,
-              step: node.name,
-              detail: `no arm for outcome '${value}'`,
-            })
-          }
-          return yield* runNodes(state, arm, `${prefix}${node.name}.${value}/`)
-        })
-      case "enrich":
-        return Effect.gen(function* () {
-          const calls = yield* pure(node.name, () => node.calls(ctx))
-          const entries: Array<[string, AnyCall]> = Array.isArray(calls)
-            ? calls.map((c, i) => [String(i), c as AnyCall])
-            : Object.entries(calls as Record<string, AnyCall>)
-          // On engines that commit a call's case rows with its journal entry, each call records
-          // itself; otherwise one record activity follows the calls.
-          const inJournal = yield* SqlWorkflowEngine.SupportsCommitWith
-          const exits = yield* Effect.forEach(
-            entries,
-            ([k, call]) => {
-              const name = `${stepPath}[${k}]`
-              const key = idempotencyKey(state.executionId, stepPath, k)
-              return Effect.exit(
-                callActivity(
-                  state,
-                  name,
-                  key,
-                  call,
-                  node.options,
-                  inJournal
-                    ? (exit) => recordCall(state, "enrich", { _tag: "Done", name, key, call, exit }, null)
-                    : undefined,
-                ),
-              )
-            },
-            { concurrency: node.options.concurrency ?? 8 },
-          )
-          if (!inJournal && entries.length > 0) {
-            const records: Array<CallRecord> = entries.map(([k, call], i) => ({
-              _tag: "Done",
-              name: `${stepPath}[${k}]`,
-              key: idempotencyKey(state.executionId, stepPath, k),
-              call,
-              exit: exits[i]!,
-            }))
-            yield* recordActivity(state, stepPath, "enrich", records, null)
-          }
-          const values = exits.map((exit) => {
-            if (Exit.isSuccess(exit))
-              return node.options.onError === "continue" ? { _tag: "Success", value: exit.value } : exit.value
-            const error = firstError(exit)
-            return node.options.onError === "continue" ? { _tag: "Failure", error } : exit
-          })
-          if (node.options.onError !== "continue") {
-            const failed = exits.find((e) => Exit.isFailure(e))
-            if (failed !== undefined && Exit.isFailure(failed)) return yield* Effect.failCause(failed.cause)
-          }
-          ctx[node.name] = Array.isArray(calls)
-            ? values
-            : Object.fromEntries(entries.map(([k], i) => [k, values[i]]))
-          state.path.push(node.name)
-          return Continue
-        })
-      case "act":
-        return Effect.gen(function* () {
-          const calls = yield* pure(node.name, () => node.calls(ctx))
-          const single = !Array.isArray(calls)
-          const list = (single ? [calls] : calls) as ReadonlyArray<AnyCall>
-          for (const call of list) {
-            if (call.kind === "destructive" && state.approval === null && node.options.policy === undefined) {
-              return yield* new PlaybookDefinitionError({
+            return Effect.fail(
+              new PlaybookDefinitionError({
                 playbook: def.meta.name,
                 step: node.name,
-                detail: `destructive action ${call.connector}.${call.action} without an approval on this path or an explicit policy`,
-              })
-            }
-          }
-          const approvalRef =
-            state.approval ?? (node.options.policy ? `policy:${node.options.policy.name}` : null)
-          const keyOf = (i: number) => idempotencyKey(state.executionId, stepPath, single ? "" : i)
-          const nameOf = (i: number) => (single ? stepPath : `${stepPath}[${i}]`)
-          const verdicts = yield* guardStep(state, stepPath, list, approvalRef)
-          const inJournal = yield* SqlWorkflowEngine.SupportsCommitWith
-          // Over budget: one approval gate for the step before anything runs.
-          const needApproval = verdicts.flatMap((v) => (v._tag === "RequireApproval" ? [v] : []))
-          let budgetGranted = false
-          if (needApproval.length > 0) {
-            const reasons = [...new Set(needApproval.map((v) => v.reason))]
-            const gate = yield* approveGate(
-              state,
-              `${stepPath}/guardrail`,
-              `${node.name} (guardrail)`,
-              {
-                roles: [...new Set(needApproval.flatMap((v) => v.roles))],
-                timeout: "4 hours",
-                onTimeout: "deny",
-                summary: () => `Guardrail: ${reasons.join("; ")}`,
-              },
-              planOf(list),
+                detail: `no arm for outcome '${value}'`,
+              }),
             )
-            budgetGranted = gate.outcome.decision === "approved"
           }
-          const records = yield* Effect.forEach(
-            list.map((call, i) => [i, call] as const),
-            ([i, call]): Effect.Effect<CallRecord, never, any> => {
-              const v = verdicts[i]!
-              const base = { name: nameOf(i), key: keyOf(i), call }
-              if (v._tag === "Plan") return Effect.succeed({ _tag: "Planned", ...base })
-              if (v._tag === "Block") return Effect.succeed({ _tag: "Blocked", ...base, reason: v.reason })
-              if (v._tag === "RequireApproval" && !budgetGranted) {
-                return Effect.succeed({
-                  _tag: "Blocked",
-                  ...base,
-                  reason: `${v.reason} (approval not granted)`,
-                })
-              }
-              return Effect.map(
-                Effect.exit(
-                  callActivity(
-                    state,
-                    base.name,
-                    base.key,
-                    call,
-                    node.options,
-                    inJournal
-                      ? (exit) => recordCall(state, "act", { _tag: "Done", ...base, exit }, approvalRef)
-                      : undefined,
-                  ),
-                ),
-                (exit) => ({ _tag: "Done", ...base, exit }),
-              )
-            },
-            { concurrency: node.options.concurrency ?? 4 },
-          )
-          const unrecorded = inJournal ? records.filter((r) => r._tag !== "Done") : records
-          if (unrecorded.length > 0) yield* recordActivity(state, stepPath, "act", unrecorded, approvalRef)
-          for (const r of records)
-            if (r._tag === "Done" && Exit.isFailure(r.exit)) return yield* Effect.failCause(r.exit.cause)
-          const values = records.map((r) =>
-            r._tag === "Done" && Exit.isSuccess(r.exit) ? r.exit.value : undefined,
-          )
-          ctx[node.name] = single ? values[0] : values
-          state.path.push(records.some((r) => r._tag === "Planned") ? `${node.name}(planned)` : node.name)
-          return Continue
-        })
-      case "approve":
-        return Effect.gen(function* () {
-          const { requestId, outcome } = yield* approveGate(
-            state,
-            stepPath,
-            node.name,
-            node.options,
-            plannedActions(nodes, index + 1, ctx),
-          )
-          if (outcome.decision === "approved") {
-            ctx[node.name] = { decision: "approved", approvers: outcome.approvers, requestId }
-            state.approval = requestId
-            state.path.push(`${node.name}=approved`)
-            return Continue
-          }
-          ctx[node.name] = {
-            decision: outcome.decision,
-            approvers: outcome.decision === "denied" ? outcome.approvers : [],
-            requestId,
-            comment: outcome.decision === "denied" ? outcome.comment : null,
-          }
-          state.path.push(`${node.name}=${outcome.decision}`)
-          if (node.denied !== undefined) {
-            const flow = yield* runNodes(state, node.denied, `${prefix}${node.name}.denied/`)
-            if (flow._tag === "End") return flow
-          }
-          return { _tag: "End", status: outcome.decision === "timeout" ? "timed_out" : "denied" } as const
-        })
-      case "case":
-        return Effect.gen(function* () {
-          const update = yield* pure(node.name, () => node.update(ctx))
-          yield* Activity.make({
-            name: stepPath,
-            execute: Effect.gen(function* () {
+          const run = Object.hasOwn(node.arms, value)
+            ? arms.get(value)!
+            : compileNodes(Array.from(arm), `${prefix}${node.name}.${value}/`)
+          return run(state)
+        }
+      }
+      case "enrich":
+        return compileEnrich(node, stepPath)
+      case "act":
+        return compileAct(node, stepPath)
+      case "approve": {
+        const gate = makeGate(stepPath, node.name, inMemoryThreshold)
+        const denied =
+          node.denied === undefined ? undefined : compileNodes(node.denied, `${prefix}${node.name}.denied/`)
+        return (state) =>
+          Effect.gen(function* () {
+            const { ctx } = state
+            const { requestId, outcome } = yield* gate(state, node.options, () =>
+              plannedActions(nodes, index + 1, ctx),
+            )
+            if (outcome.decision === "approved") {
+              ctx[node.name] = { decision: "approved", approvers: outcome.approvers, requestId }
+              state.approval = requestId
+              state.path.push(`${node.name}=approved`)
+              return Continue
+            }
+            ctx[node.name] = {
+              decision: outcome.decision,
+              approvers: outcome.decision === "denied" ? outcome.approvers : [],
+              requestId,
+              comment: outcome.decision === "denied" ? outcome.comment : null,
+            }
+            state.path.push(`${node.name}=${outcome.decision}`)
+            if (denied !== undefined) {
+              const flow = yield* denied(state)
+              if (flow._tag === "End") return flow
+            }
+            return { _tag: "End", status: outcome.decision === "timeout" ? "timed_out" : "denied" } as const
+          })
+      }
+      case "case": {
+        const write = shared({
+          name: stepPath,
+          annotations: inTransaction,
+          execute: ({ state, update }: { state: RunState; update: ReturnType<typeof node.update> }) =>
+            Effect.gen(function* () {
               const store = yield* CaseStore
               const actor = playbookActor(def)
               const { note, observables, ...patch } = update
@@ -771,15 +350,19 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
                 yield* store.addObservables(state.caseId, observables as never)
               if (note !== undefined) yield* store.addNote(state.caseId, actor.id, note)
             }).pipe(Effect.orDie),
-          }).pipe((a) => a.annotate(ClusterSchema.WithTransaction, true))
-          return Continue
         })
-      case "close":
-        return Effect.gen(function* () {
-          const close = yield* pure(node.name, () => node.close(ctx))
-          yield* Activity.make({
-            name: stepPath,
-            execute: Effect.gen(function* () {
+        return (state) =>
+          pure(state, node.name, () => node.update(state.ctx)).pipe(
+            Effect.flatMap((update) => write({ state, update })),
+            Effect.as(Continue),
+          )
+      }
+      case "close": {
+        const write = shared({
+          name: stepPath,
+          annotations: inTransaction,
+          execute: ({ state, close }: { state: RunState; close: ReturnType<typeof node.close> }) =>
+            Effect.gen(function* () {
               const store = yield* CaseStore
               yield* store.update(
                 state.caseId,
@@ -787,200 +370,122 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
                 playbookActor(def),
               )
             }).pipe(Effect.orDie),
-          }).pipe((a) => a.annotate(ClusterSchema.WithTransaction, true))
-          state.path.push("close")
-          return { _tag: "End", status: "closed" } as const
         })
+        const end: Flow = { _tag: "End", status: "closed" }
+        return (state) =>
+          pure(state, node.name, () => node.close(state.ctx)).pipe(
+            Effect.flatMap((close) => write({ state, close })),
+            Effect.map(() => {
+              state.path.push("close")
+              return end
+            }),
+          )
+      }
       case "call":
-        return Effect.gen(function* () {
-          const input = yield* pure(node.name, () => node.input(ctx))
-          const child = compiledChild(node.playbook)
-          const encoded = yield* Schema.encodeUnknownEffect(
-            node.playbook.trigger as Schema.Codec<unknown, unknown>,
-          )(input).pipe(Effect.mapError((e) => stepError(state, node.name, e)))
-          const result = yield* child.workflow
-            .execute({ key: `${state.executionId}/${stepPath}`, input: encoded })
-            .pipe(
-              Effect.mapError((e) =>
-                e instanceof ConnectorError || e instanceof StepError ? e : stepError(state, node.name, e),
-              ),
-            )
-          ctx[node.name] = { status: result.status, runId: result.runId, caseId: result.caseId }
-          state.path.push(node.name)
-          return Continue
-        })
+        return (state) =>
+          Effect.gen(function* () {
+            const input = yield* pure(state, node.name, () => node.input(state.ctx))
+            const child = compiledChild(node.playbook)
+            const encoded = yield* child
+              .encodeTrigger(input)
+              .pipe(Effect.mapError((e) => stepError(state, node.name, e)))
+            const result = yield* child.workflow
+              .execute({ key: `${state.executionId}/${stepPath}`, input: encoded })
+              .pipe(
+                Effect.mapError((e) =>
+                  e instanceof ConnectorError || e instanceof StepError ? e : stepError(state, node.name, e),
+                ),
+              )
+            state.ctx[node.name] = { status: result.status, runId: result.runId, caseId: result.caseId }
+            state.path.push(node.name)
+            return Continue
+          })
     }
   }
 
-  /**
-   * A durable approval gate: records the request (random id, payload hash) in the case, then
-   * races the gate's deferred against a durable clock. Escalates once when asked. A timeout
-   * is recorded and treated as a refusal: never an approval.
-   */
-  const approveGate = (
-    state: RunState,
-    gatePath: string,
-    displayName: string,
-    options: Omit<ApproveOptions, "summary"> & { readonly summary: (ctx: Ctx) => string },
-    planned: ReadonlyArray<PlannedSummary>,
-  ) =>
-    Effect.gen(function* () {
-      const summary = yield* Effect.try({
-        try: () => options.summary(state.ctx),
-        catch: (e) => stepError(state, displayName, e),
-      })
-      const payloadHash = sha256Hex(stableStringify({ gate: gatePath, summary, planned }))
-      const timeoutMillis = Duration.toMillis(Duration.fromInputUnsafe(options.timeout))
-      const requestId = yield* Activity.make({
-        name: `${gatePath}/request`,
-        success: Schema.String,
-        execute: Effect.gen(function* () {
-          const store = yield* CaseStore
-          const now = yield* Clock.currentTimeMillis
-          const id = crypto.randomUUID()
-          yield* store.requestApproval({
-            id,
-            caseId: state.caseId,
-            runId: state.runId,
-            gate: gatePath,
-            summary,
-            payloadHash,
-            decision: "pending",
-            approvers: [],
-            roles: [...options.roles],
-            quorum: options.quorum ?? 1,
-            // Four-eyes: the person who started the run may not approve its gates.
-            requester:
-              options.fourEyes !== false && state.actor !== undefined ? state.actor : playbookActor(def).id,
-            comment: null,
-            requestedAt: now,
-            decidedAt: null,
-            expiresAt: now + timeoutMillis,
-          })
-          yield* store.appendTimeline(state.caseId, {
-            kind: "approval.requested",
-            actor: playbookActor(def),
-            message: `approval '${displayName}' requested from ${options.roles.join(", ")}: ${summary}`,
-            data: { requestId: id, payloadHash, planned },
-          })
-          return id
-        }).pipe(Effect.orDie),
-      }).pipe((a) => a.annotate(ClusterSchema.WithTransaction, true))
-      const deferred = gateDeferred(gatePath)
-      const race = (round: string, duration: Duration.Input) =>
-        DurableDeferred.raceAll({
-          name: `${gatePath}/${round}`,
-          success: GateOutcome,
-          error: Schema.Never,
-          effects: [
-            DurableDeferred.await(deferred),
-            DurableClock.sleep({
-              name: `${gatePath}/${round}/clock`,
-              duration,
-              ...(inMemoryThreshold === undefined ? {} : { inMemoryThreshold }),
-            }).pipe(Effect.as({ decision: "timeout" as const })),
-          ],
-        })
-      /**
-       * Waits up to `duration` for a decision, reminding every `remindEvery`: each reminder is a
-       * journaled activity (timeline event + the Reminders hook), so it is sent once.
-       */
-      const waitWithReminders = (round: string, duration: Duration.Input) =>
-        Effect.gen(function* () {
-          const total = Duration.toMillis(Duration.fromInputUnsafe(duration))
-          const every =
-            options.remindEvery === undefined
-              ? total
-              : Duration.toMillis(Duration.fromInputUnsafe(options.remindEvery))
-          let waited = 0
-          for (let n = 0; ; n++) {
-            const slice = Math.min(every, total - waited)
-            const outcome = yield* race(n === 0 ? round : `${round}-${n}`, Duration.millis(slice))
-            waited += slice
-            if (outcome.decision !== "timeout" || waited >= total) return outcome
-            yield* Activity.make({
-              name: `${gatePath}/${round}/remind-${n + 1}`,
-              execute: Effect.gen(function* () {
-                const store = yield* CaseStore
-                const request = yield* store.getApproval(requestId)
-                yield* store.appendTimeline(state.caseId, {
-                  kind: "approval.requested",
-                  actor: { kind: "system", id: "riposte" },
-                  message: `reminder ${n + 1}: approval '${displayName}' still waits for ${request.roles.join(", ")}`,
-                  data: { requestId },
-                })
-                yield* (yield* Reminders).remind(request)
-              }).pipe(Effect.orDie),
-            }).pipe((a) => a.annotate(ClusterSchema.WithTransaction, true))
+  /** Parallel calls, each its own journaled activity, then their case rows. */
+  const compileEnrich = (node: Extract<Node, { kind: "enrich" }>, stepPath: string): Runner => {
+    const call = callActivities("enrich", planCalls(node.options))
+    const record = recordActivity(stepPath, "enrich")
+    const concurrency = node.options.concurrency ?? 8
+    const continueOnError = node.options.onError === "continue"
+    return (state) =>
+      Effect.flatMap(
+        pure(state, node.name, () => node.calls(state.ctx)),
+        (calls) => {
+          const sites: Array<CallSite> = Array.isArray(calls)
+            ? calls.map((c, i) => ({
+                name: `${stepPath}[${i}]`,
+                stepPath,
+                index: String(i),
+                call: c as AnyCall,
+              }))
+            : Object.entries(calls as Record<string, AnyCall>).map(([k, c]) => ({
+                name: `${stepPath}[${k}]`,
+                stepPath,
+                index: k,
+                call: c,
+              }))
+          const settle = (exits: ReadonlyArray<Exit.Exit<unknown, ConnectorError>>) => {
+            const values = exits.map((exit) => {
+              if (Exit.isSuccess(exit))
+                return continueOnError ? { _tag: "Success", value: exit.value } : exit.value
+              const error = firstError(exit)
+              return continueOnError ? { _tag: "Failure", error } : exit
+            })
+            if (!continueOnError) {
+              const failed = exits.find((e) => Exit.isFailure(e))
+              if (failed !== undefined && Exit.isFailure(failed)) return Effect.failCause(failed.cause)
+            }
+            state.ctx[node.name] = Array.isArray(calls)
+              ? values
+              : Object.fromEntries(sites.map((site, i) => [site.index, values[i]]))
+            state.path.push(node.name)
+            return Effect.succeed(Continue)
           }
-        })
-      let outcome: typeof GateOutcome.Type = yield* waitWithReminders("wait", options.timeout)
-      if (outcome.decision === "timeout" && options.onTimeout === "escalate" && options.escalate) {
-        const escalate = options.escalate
-        yield* Activity.make({
-          name: `${gatePath}/escalate`,
-          execute: Effect.gen(function* () {
-            const store = yield* CaseStore
-            yield* store.decideApproval(requestId, {
-              decision: "escalated",
-              approvers: [],
-              comment: null,
-              roles: [...escalate.roles],
-              extendMillis: Duration.toMillis(Duration.fromInputUnsafe(escalate.timeout)),
-            })
-            yield* store.appendTimeline(state.caseId, {
-              kind: "approval.requested",
-              actor: { kind: "system", id: "riposte" },
-              message: `approval '${displayName}' escalated to ${escalate.roles.join(", ")}`,
-              data: { requestId },
-            })
-          }).pipe(Effect.orDie),
-        }).pipe((a) => a.annotate(ClusterSchema.WithTransaction, true))
-        outcome = yield* waitWithReminders("escalated", escalate.timeout)
-      }
-      if (outcome.decision === "timeout") {
-        yield* Activity.make({
-          name: `${gatePath}/timeout`,
-          execute: Effect.gen(function* () {
-            const store = yield* CaseStore
-            yield* store
-              .decideApproval(requestId, { decision: "timeout", approvers: [], comment: null })
-              .pipe(
-                // A decision that raced the clock and won in the store stays as decided.
-                Effect.catchIf(
-                  (e) => e.reason === "Conflict",
-                  () => Effect.void,
-                ),
-              )
-            yield* store.appendTimeline(state.caseId, {
-              kind: "approval.decided",
-              actor: { kind: "system", id: "riposte" },
-              message: `approval '${displayName}' timed out: treated as denied`,
-              data: { requestId },
-            })
-          }).pipe(Effect.orDie),
-        }).pipe((a) => a.annotate(ClusterSchema.WithTransaction, true))
-      }
-      return { requestId, outcome }
-    })
+          return Effect.flatMap(
+            forEachCall(sites, (site) => Effect.exit(call(state, site, null)), concurrency),
+            (exits) =>
+              // On engines that commit a call's case rows with its journal entry, each call records
+              // itself; otherwise one record activity follows the calls.
+              !state.inJournal && sites.length > 0
+                ? Effect.flatMap(
+                    record(
+                      state,
+                      sites.map((site, i): CallRecord => ({ ...site, _tag: "Done", exit: exits[i]! })),
+                      null,
+                    ),
+                    () => settle(exits),
+                  )
+                : settle(exits),
+          )
+        },
+      )
+  }
 
-  /** Consults the guardrails once per act step, in a journaled activity (counters reserved once). */
-  const guardStep = (
-    state: RunState,
-    stepPath: string,
-    list: ReadonlyArray<AnyCall>,
-    approvalRef: string | null,
-  ) =>
-    Effect.gen(function* () {
-      const guard = yield* Guardrails
-      if (guard === allowAll) return list.map((): Verdict => ({ _tag: "Allow" }))
-      return yield* Activity.make({
-        name: `${stepPath}/guard`,
-        success: Schema.Array(Verdict),
-        execute: Effect.gen(function* () {
+  /** Side effects: checked by the guardrails (once per step), gated when over budget, recorded. */
+  const compileAct = (node: Extract<Node, { kind: "act" }>, stepPath: string): Runner => {
+    const call = callActivities("act", planCalls(node.options))
+    const record = recordActivity(stepPath, "act")
+    const guardrailGate = makeGate(`${stepPath}/guardrail`, `${node.name} (guardrail)`, inMemoryThreshold)
+    const concurrency = node.options.concurrency ?? 4
+    const policy = node.options.policy
+    /** Consults the guardrails once per act step, in a journaled activity (counters reserved once). */
+    const guard = shared({
+      name: `${stepPath}/guard`,
+      success: Verdicts,
+      annotations: inTransaction,
+      execute: (i: {
+        readonly state: RunState
+        readonly list: ReadonlyArray<AnyCall>
+        readonly approvalRef: string | null
+        readonly guard: typeof Guardrails.Service
+      }) =>
+        Effect.gen(function* () {
+          const { state } = i
           const store = yield* CaseStore
           const record = yield* store.get(state.caseId).pipe(Effect.orDie)
-          const planned: Array<PlannedCall> = list.map((call, index) => ({
+          const planned: Array<PlannedCall> = i.list.map((call, index) => ({
             runId: state.runId,
             caseId: state.caseId,
             playbook: def.meta.name,
@@ -994,12 +499,83 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
             budget: call.definition.budget,
             targets: targetsOf(call),
             input: redactInput(call.input),
-            approvalRef,
+            approvalRef: i.approvalRef,
           }))
-          return yield* guard.check(planned)
+          return yield* i.guard.check(planned)
         }),
-      }).pipe((a) => a.annotate(ClusterSchema.WithTransaction, true))
     })
+    return (state) =>
+      Effect.gen(function* () {
+        const calls = yield* pure(state, node.name, () => node.calls(state.ctx))
+        const single = !Array.isArray(calls)
+        const list = (single ? [calls] : calls) as ReadonlyArray<AnyCall>
+        for (const call of list) {
+          if (call.kind === "destructive" && state.approval === null && policy === undefined) {
+            return yield* new PlaybookDefinitionError({
+              playbook: def.meta.name,
+              step: node.name,
+              detail: `destructive action ${call.connector}.${call.action} without an approval on this path or an explicit policy`,
+            })
+          }
+        }
+        const approvalRef = state.approval ?? (policy ? `policy:${policy.name}` : null)
+        const guardrails = yield* Guardrails
+        const verdicts: ReadonlyArray<Verdict> =
+          guardrails === allowAll
+            ? list.map(() => allow)
+            : yield* guard({ state, list, approvalRef, guard: guardrails })
+        // Over budget: one approval gate for the step before anything runs.
+        const needApproval = verdicts.flatMap((v) => (v._tag === "RequireApproval" ? [v] : []))
+        let budgetGranted = false
+        if (needApproval.length > 0) {
+          const reasons = [...new Set(needApproval.map((v) => v.reason))]
+          const gate = yield* guardrailGate(
+            state,
+            {
+              roles: [...new Set(needApproval.flatMap((v) => v.roles))],
+              timeout: "4 hours",
+              onTimeout: "deny",
+              summary: () => `Guardrail: ${reasons.join("; ")}`,
+            },
+            () => planOf(list),
+          )
+          budgetGranted = gate.outcome.decision === "approved"
+        }
+        const records = yield* forEachCall(
+          list,
+          (c, i): Effect.Effect<CallRecord, never, any> => {
+            const v = verdicts[i]!
+            const site: CallSite = single
+              ? { name: stepPath, stepPath, index: "", call: c }
+              : { name: `${stepPath}[${i}]`, stepPath, index: i, call: c }
+            if (v._tag === "Plan") return Effect.succeed({ ...site, _tag: "Planned" })
+            if (v._tag === "Block") return Effect.succeed({ ...site, _tag: "Blocked", reason: v.reason })
+            if (v._tag === "RequireApproval" && !budgetGranted) {
+              return Effect.succeed({
+                ...site,
+                _tag: "Blocked",
+                reason: `${v.reason} (approval not granted)`,
+              })
+            }
+            return Effect.map(
+              Effect.exit(call(state, site, approvalRef)),
+              (exit): CallRecord => ({ ...site, _tag: "Done", exit }),
+            )
+          },
+          concurrency,
+        )
+        const unrecorded = state.inJournal ? records.filter((r) => r._tag !== "Done") : records
+        if (unrecorded.length > 0) yield* record(state, unrecorded, approvalRef)
+        for (const r of records)
+          if (r._tag === "Done" && Exit.isFailure(r.exit)) return yield* Effect.failCause(r.exit.cause)
+        const values = records.map((r) =>
+          r._tag === "Done" && Exit.isSuccess(r.exit) ? r.exit.value : undefined,
+        )
+        state.ctx[node.name] = single ? values[0] : values
+        state.path.push(records.some((r) => r._tag === "Planned") ? `${node.name}(planned)` : node.name)
+        return Continue
+      })
+  }
 
   const children = childrenOf(def)
   const childCache = new Map<string, Compiled>()
@@ -1013,12 +589,51 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
     return c
   }
 
-  const body: Compiled["body"] = (payload, executionId) =>
-    Effect.gen(function* () {
-      const runId = runIdOf(tag, executionId)
-      const trigger = yield* Schema.decodeUnknownEffect(def.trigger as Schema.Codec<unknown, unknown>)(
-        payload.input,
-      ).pipe(
+  const openCase = shared({
+    name: "riposte/open-case",
+    success: Schema.String,
+    annotations: inTransaction,
+    execute: (i: { readonly title: string; readonly runId: string; readonly payload: typeof Payload.Type }) =>
+      Effect.gen(function* () {
+        const store = yield* CaseStore
+        const opened = yield* store.open(
+          {
+            title: i.title,
+            severity: "medium",
+            playbook: def.meta.name,
+            playbookVersion: def.meta.version,
+            runId: i.runId,
+            dedupKey: `${def.meta.name}:${i.payload.key}`,
+            alert: i.payload.input,
+          },
+          { actor: playbookActor(def) },
+        )
+        return opened.case.id
+      }).pipe(Effect.orDie),
+  })
+
+  const finish = shared({
+    name: "riposte/finish",
+    annotations: inTransaction,
+    execute: (i: { readonly caseId: string; readonly status: RunStatus; readonly path: Array<string> }) =>
+      Effect.gen(function* () {
+        const store = yield* CaseStore
+        yield* store.appendTimeline(i.caseId, {
+          kind: "step.completed",
+          actor: playbookActor(def),
+          message: `run ${i.status}: ${i.path.join(" → ")}`,
+          data: { status: i.status, path: i.path },
+        })
+      }).pipe(Effect.orDie),
+  })
+
+  const runNodes = compileNodes(def.nodes, "")
+  const runSpanName = `riposte.run ${def.meta.name}`
+
+  const body: Compiled["body"] = (payload, executionId) => {
+    const runId = runIdOf(tag, executionId)
+    return Effect.gen(function* () {
+      const trigger = yield* decodeTrigger(payload.input).pipe(
         Effect.mapError(
           (issue) => new StepError({ playbook: def.meta.name, step: "trigger", detail: String(issue) }),
         ),
@@ -1029,26 +644,7 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
       })
       // Titles come from attacker-controlled alerts: no control characters, bounded length.
       const title = rawTitle.replace(controlCharacters, " ").trim().slice(0, 500) || def.meta.name
-      const caseId = yield* Activity.make({
-        name: "riposte/open-case",
-        success: Schema.String,
-        execute: Effect.gen(function* () {
-          const store = yield* CaseStore
-          const opened = yield* store.open(
-            {
-              title,
-              severity: "medium",
-              playbook: def.meta.name,
-              playbookVersion: def.meta.version,
-              runId,
-              dedupKey: `${def.meta.name}:${payload.key}`,
-              alert: payload.input,
-            },
-            { actor: playbookActor(def) },
-          )
-          return opened.case.id
-        }).pipe(Effect.orDie),
-      }).pipe((a) => a.annotate(ClusterSchema.WithTransaction, true))
+      const caseId = yield* openCase({ title, runId, payload })
       const state: RunState = {
         def,
         executionId,
@@ -1058,38 +654,26 @@ export const compile = (def: PlaybookDef, options: CompileOptions = {}): Compile
         path: [],
         approval: null,
         actor: payload.actor,
+        inJournal: yield* SqlWorkflowEngine.SupportsCommitWith,
       }
-      const flow = yield* runNodes(state, def.nodes, "")
+      const flow = yield* runNodes(state)
       const status = flow._tag === "End" ? flow.status : "completed"
-      yield* Activity.make({
-        name: "riposte/finish",
-        execute: Effect.gen(function* () {
-          const store = yield* CaseStore
-          yield* store.appendTimeline(caseId, {
-            kind: "step.completed",
-            actor: playbookActor(def),
-            message: `run ${status}: ${state.path.join(" → ")}`,
-            data: { status, path: state.path },
-          })
-        }).pipe(Effect.orDie),
-      }).pipe((a) => a.annotate(ClusterSchema.WithTransaction, true))
+      yield* finish({ caseId, status, path: state.path })
       return { status, runId, caseId, path: state.path }
     }).pipe(
       Effect.withSpan(
-        `riposte.run ${def.meta.name}`,
+        runSpanName,
         {
           attributes: {
             "riposte.playbook": def.meta.name,
             "riposte.playbook.version": def.meta.version,
-            "riposte.run.id": runIdOf(tag, executionId),
+            "riposte.run.id": runId,
           },
         },
         { captureStackTrace: false },
       ),
     )
+  }
 
-  return { def, tag, workflow, body, children }
+  return { def, tag, workflow, body, children, decodeTrigger, encodeTrigger }
 }
-
-/** Completes a gate's deferred (server-side; the deferred token never leaves the engine). */
-export const gateExit = (decision: GateDecision) => Exit.succeed(decision)
