@@ -44,9 +44,20 @@ export const freshPostgres = async (label: string): Promise<FreshDatabase> => {
   }
 }
 
-/** Commits and rows written in one database, from pg_stat_database (flushed when sessions end). */
+/**
+ * Commits and rows written in one database, from pg_stat_database. Backends flush their counters
+ * when they exit (or about once a second): wait until the database has no other session and the
+ * flushes landed.
+ */
 export const pgStats = (name: string) =>
   withAdmin(async (c) => {
+    for (let i = 0; i < 50; i++) {
+      const r = await c.query("select count(*)::int as n from pg_stat_activity where datname = $1", [name])
+      if ((r.rows[0] as { n: number }).n === 0) break
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    await c.query("select pg_stat_clear_snapshot()")
     const r = await c.query(
       "select xact_commit::float8 as commits, (tup_inserted + tup_updated + tup_deleted)::float8 as rows, " +
         "tup_fetched::float8 as fetched from pg_stat_database where datname = $1",

@@ -14,7 +14,12 @@ export interface Endpoints {
   readonly mailboxes: ReadonlyArray<string>
 }
 
-/** Live connectors. Credentials here are placeholders the simulators accept; pass real ones in production. */
+/**
+ * Live connectors. Credentials here are placeholders the simulators accept; pass real ones in
+ * production. Client-side rate limits are off (the simulators do not throttle; VirusTotal's
+ * public 4/min and Graph's 10,000 per 10 min would pace the demo and the benchmarks instead of
+ * the engine): in production, set each vendor's `rateLimit` to your licence.
+ */
 export const live = (
   endpoints: Endpoints,
   secrets = { virustotal: "sim-vt-key", graph: "sim-graph-token", blocklist: "sim-edl-token" },
@@ -29,6 +34,7 @@ export const live = (
       accessToken: Redacted.make(secrets.graph),
       baseUrl: endpoints.graph,
       mailboxes: endpoints.mailboxes,
+      rateLimit: false,
     }),
     BlocklistHttp.layer({ baseUrl: endpoints.blocklist, token: Redacted.make(secrets.blocklist) }),
   )
