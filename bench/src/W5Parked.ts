@@ -84,6 +84,7 @@ export const run = async (quick: boolean): Promise<WorkloadResult> => {
     const heapBefore = heapAfterGc()
     const dbBefore = await dbBytes()
 
+    const parkSql = sqliteCounter.snapshot()
     const t0 = performance.now()
     await exec(
       Effect.forEach(
@@ -94,6 +95,7 @@ export const run = async (quick: boolean): Promise<WorkloadResult> => {
     )
     await waitFor("every run to park", async () => (await countOf("suspended")) >= runs + 1, 900)
     const parkSeconds = since(t0) / 1000
+    const parkCounts = sqliteCounter.diff(parkSql)
     await sleep(1000)
     const heapParked = heapAfterGc()
     const dbAfter = await dbBytes()
@@ -106,6 +108,7 @@ export const run = async (quick: boolean): Promise<WorkloadResult> => {
       Effect.flatMap(Effect.service(CaseStore.CaseStore), (s) => s.listApprovals({ decision: ["pending"] })),
     )
     const decided = new Map<string, number>()
+    const releaseSql = sqliteCounter.snapshot()
     const r0 = performance.now()
     await exec(
       Effect.forEach(
@@ -124,6 +127,7 @@ export const run = async (quick: boolean): Promise<WorkloadResult> => {
       900,
     )
     const wakeAllSeconds = since(r0) / 1000
+    const releaseCounts = sqliteCounter.diff(releaseSql)
     // Wake-up latency: the step after the gate minus the decision of the same run.
     const idOfRun = new Map(
       (
@@ -151,6 +155,13 @@ export const run = async (quick: boolean): Promise<WorkloadResult> => {
         released: list.length,
         completed: await countOf("complete"),
         wakesMeasured: wakes.length,
+      },
+      profile: {
+        "SQL statements per parked run": parkCounts.statements / runs,
+        "commits per parked run": parkCounts.commits / runs,
+        "SQL statements per approval (decide + wake + rest of the run)":
+          releaseCounts.statements / list.length,
+        "commits per approval": releaseCounts.commits / list.length,
       },
       rows: [
         row(W, `runs parked per second (${runs.toLocaleString("en-US")} runs)`, runs / parkSeconds, "runs/s"),

@@ -1,6 +1,6 @@
 /**
  * W7 crash matrix: a playbook whose destructive step makes 3 keyed calls to a receiver in the
- * parent process. Each trial spawns an engine process (durable SQLite) that recovers the runs
+ * parent process (applied on receipt, answered after 100–300 ms). Each trial spawns an engine process (durable SQLite) that recovers the runs
  * left by the previous one and starts a new run, which the parent SIGKILLs at a random point.
  * Reports the completion rate, duplicate effects at the keyed receiver and recovery time.
  */
@@ -101,7 +101,9 @@ export const run = async (quick: boolean): Promise<WorkloadResult> => {
       const keys = keysByTarget.get(target) ?? new Set<string>()
       keys.add(key)
       keysByTarget.set(target, keys)
-      res.end("ok")
+      // Applied at once, answered 100–300 ms later (a vendor's latency): a kill in between leaves
+      // an applied effect whose result the engine never journaled.
+      setTimeout(() => res.end("ok"), 100 + Math.random() * 200)
     })
   })
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
