@@ -7,9 +7,10 @@
 import { statSync } from "node:fs"
 import { join } from "node:path"
 import { CaseStore, Connector, Engine, playbook } from "@riposte/core"
-import { Runtime } from "@riposte/runtime"
+import { Durable, Runtime } from "@riposte/runtime"
 import { Effect, Layer, ManagedRuntime, Schema } from "effect"
 import { SqlClient } from "effect/sql"
+import { Activity, DurableDeferred, Workflow } from "effect/workflow"
 import { sqliteCounter, tempDir } from "./Db.ts"
 import { row, type WorkloadResult } from "./Report.ts"
 import { heapAfterGc, quantile, since, sleep } from "./Stats.ts"
@@ -41,10 +42,100 @@ const count = (sql: SqlClient.SqlClient, state: string) =>
     (rows) => Number(rows[0]?.n ?? 0),
   )
 
+/**
+ * Same-run baseline: the same shape written by hand as an effect/workflow on the same durable
+ * engine (`Durable.sqlite`, no case store): an activity, a DurableDeferred, an activity.
+ */
+const gateWoke = new Map<string, number>()
+const Release = DurableDeferred.make("release", { success: Schema.Boolean })
+const Gate = Workflow.make("BenchGate", {
+  payload: { id: Schema.String },
+  success: Schema.Boolean,
+  idempotencyKey: (p) => p.id,
+})
+const GateLayer = Gate.toLayer(
+  Effect.fnUntraced(function* ({ id }) {
+    yield* Activity.make({ name: "before", execute: Effect.void })
+    const ok = yield* DurableDeferred.await(Release)
+    yield* Activity.make({
+      name: "after",
+      execute: Effect.sync(() => void gateWoke.set(id, performance.now())),
+    })
+    return ok
+  }),
+)
+
+interface GateResult {
+  readonly parkedPerSecond: number
+  readonly releasedPerSecond: number
+  readonly wakeP50: number
+  readonly wakeP99: number
+}
+
+const gateBaseline = async (directory: string, runs: number, concurrency: number): Promise<GateResult> => {
+  const rt = ManagedRuntime.make(
+    GateLayer.pipe(Layer.provideMerge(Durable.sqlite({ directory, filename: "gate.db" }))),
+  )
+  try {
+    const sql = await rt.runPromise(Effect.service(SqlClient.SqlClient))
+    const countOf = (state: string) => rt.runPromise(count(sql, state))
+    const until = async (n: number, state: string) => {
+      const deadline = performance.now() + 600_000
+      while ((await countOf(state)) < n) {
+        if (performance.now() > deadline) throw new Error(`W5 baseline: timed out waiting for ${state}`)
+        await sleep(100)
+      }
+    }
+    const ids = Array.from({ length: runs }, (_, i) => `g-${i}`)
+    await rt.runPromise(Gate.execute({ id: "warmup" }, { discard: true }))
+    await until(1, "suspended")
+    const t0 = performance.now()
+    await rt.runPromise(
+      Effect.forEach(ids, (id) => Gate.execute({ id }, { discard: true }), { concurrency, discard: true }),
+    )
+    await until(runs + 1, "suspended")
+    const parkSeconds = since(t0) / 1000
+    const released = new Map<string, number>()
+    const r0 = performance.now()
+    await rt.runPromise(
+      Effect.forEach(
+        ids,
+        (id) =>
+          Effect.gen(function* () {
+            const token = yield* DurableDeferred.tokenFromPayload(Release, {
+              workflow: Gate,
+              payload: { id },
+            })
+            yield* DurableDeferred.succeed(Release, { token, value: true })
+            released.set(id, performance.now())
+          }),
+        { concurrency, discard: true },
+      ),
+    )
+    const releaseSeconds = since(r0) / 1000
+    await until(runs, "complete")
+    const wakes = ids.flatMap((id) => {
+      const w = gateWoke.get(id)
+      const r = released.get(id)
+      return w === undefined || r === undefined ? [] : [w - r]
+    })
+    return {
+      parkedPerSecond: runs / parkSeconds,
+      releasedPerSecond: runs / releaseSeconds,
+      wakeP50: quantile(wakes, 0.5),
+      wakeP99: quantile(wakes, 0.99),
+    }
+  } finally {
+    await rt.dispose()
+  }
+}
+
 export const run = async (quick: boolean): Promise<WorkloadResult> => {
   const started = performance.now()
   const runs = Number(process.env.BENCH_W5_RUNS ?? (quick ? 2_000 : 100_000))
   const concurrency = Number(process.env.BENCH_W5_CONCURRENCY ?? 64)
+  // The hand-written baseline runs at a tenth of the size (capped at 10,000) to fit in 15 minutes.
+  const baselineRuns = Number(process.env.BENCH_W5_BASELINE_RUNS ?? Math.min(10_000, Math.ceil(runs / 10)))
   sqliteCounter.install()
   const dir = tempDir("w5")
   const rt = ManagedRuntime.make(
@@ -76,6 +167,8 @@ export const run = async (quick: boolean): Promise<WorkloadResult> => {
     }, 0)
   }
   try {
+    const gate = await gateBaseline(dir.path, baselineRuns, concurrency)
+    gateWoke.clear()
     const engine = await exec(Effect.service(Engine.Engine))
     // Baseline: the engine up, one run parked (code paths compiled, statement caches warm).
     await exec(engine.start(parked, { id: "warmup" }))
@@ -150,6 +243,7 @@ export const run = async (quick: boolean): Promise<WorkloadResult> => {
       title: "parked runs at approval gates, durable SQLite",
       size: {
         runs,
+        baselineRuns,
         concurrency,
         parkSeconds: Math.round(parkSeconds),
         released: list.length,
@@ -164,7 +258,16 @@ export const run = async (quick: boolean): Promise<WorkloadResult> => {
         "commits per approval": releaseCounts.commits / list.length,
       },
       rows: [
-        row(W, `runs parked per second (${runs.toLocaleString("en-US")} runs)`, runs / parkSeconds, "runs/s"),
+        row(
+          W,
+          `runs parked per second (${runs.toLocaleString("en-US")} runs)`,
+          runs / parkSeconds,
+          "runs/s",
+          {
+            baseline: { name: "hand-written gate workflow", value: gate.parkedPerSecond },
+            note: `baseline: ${baselineRuns.toLocaleString("en-US")} runs of an activity, a DurableDeferred and an activity on the same engine, no case`,
+          },
+        ),
         row(W, "heap per parked run (all parked, after GC)", memPerRun, "bytes", {
           target: { goal: "no process memory per parked run (≤ 1 KB noise)", met: memPerRun <= 1024 },
           note: `heap ${((heapParked - heapBefore) / 1024 / 1024).toFixed(1)} MB above the one-run baseline`,
@@ -174,11 +277,16 @@ export const run = async (quick: boolean): Promise<WorkloadResult> => {
           note: `${idle.commits / 10} commits/s while ${runs.toLocaleString("en-US")} runs are parked`,
         }),
         row(W, "approvals released per second", approvalsPerSecond, "approvals/s", {
+          baseline: { name: "hand-written gate workflow", value: gate.releasedPerSecond },
           target: { goal: "≥ 1,000/s", met: approvalsPerSecond >= 1000 },
           note: `every released run completed ${wakeAllSeconds.toFixed(1)} s after the first decision`,
         }),
-        row(W, "wake-up p50", quantile(wakes, 0.5), "ms"),
-        row(W, "wake-up p99", quantile(wakes, 0.99), "ms"),
+        row(W, "wake-up p50", quantile(wakes, 0.5), "ms", {
+          baseline: { name: "hand-written gate workflow", value: gate.wakeP50 },
+        }),
+        row(W, "wake-up p99", quantile(wakes, 0.99), "ms", {
+          baseline: { name: "hand-written gate workflow", value: gate.wakeP99 },
+        }),
       ],
       seconds: since(started) / 1000,
     }

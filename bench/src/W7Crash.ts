@@ -119,19 +119,23 @@ export const run = async (quick: boolean): Promise<WorkloadResult> => {
     const dir = tempDir(`w7-${index}`)
     const open = new Map<string, number>() // runId → time of the kill that interrupted it (or NaN)
     const spawnLife = (startId: string | undefined, final: boolean) => {
-      const child = spawn(process.execPath, [...process.execArgv, main], {
-        env: {
-          ...process.env,
-          BENCH_CHILD: "W7",
-          BENCH_W7_LIFE: "1",
-          BENCH_W7_DIR: dir.path,
-          BENCH_W7_RECEIVER: receiver,
-          BENCH_W7_WATCH: [...open.keys()].join(","),
-          ...(startId ? { BENCH_W7_START: startId } : {}),
-          ...(final ? { BENCH_W7_FINAL: "1" } : {}),
+      const child = spawn(
+        process.execPath,
+        [...process.execArgv.filter((a) => !a.startsWith("--cpu-prof")), main],
+        {
+          env: {
+            ...process.env,
+            BENCH_CHILD: "W7",
+            BENCH_W7_LIFE: "1",
+            BENCH_W7_DIR: dir.path,
+            BENCH_W7_RECEIVER: receiver,
+            BENCH_W7_WATCH: [...open.keys()].join(","),
+            ...(startId ? { BENCH_W7_START: startId } : {}),
+            ...(final ? { BENCH_W7_FINAL: "1" } : {}),
+          },
+          stdio: ["ignore", "pipe", "inherit"],
         },
-        stdio: ["ignore", "pipe", "inherit"],
-      })
+      )
       const lines: Array<(line: string) => void> = []
       let buffer = ""
       child.stdout.on("data", (chunk: Buffer) => {

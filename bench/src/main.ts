@@ -1,13 +1,15 @@
 /**
  * `npm run bench`: runs W1–W7, each in its own child process, prints one table and writes
  * bench/results/<timestamp>.json. `BENCH_QUICK=1` scales the big workloads down;
- * `BENCH_ONLY=W2,W5` runs a subset.
+ * `BENCH_ONLY=W2,W5` runs a subset. `BENCH_CPU_PROFILE=1` writes a V8 CPU profile of each
+ * workload's process under bench/results/profiles/ and prints where its time went.
  */
 import { spawn } from "node:child_process"
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { summarize } from "./ProfileSummary.ts"
 import { type Row, table, type WorkloadResult } from "./Report.ts"
 import { machine, versions } from "./Stats.ts"
 
@@ -35,12 +37,19 @@ const load = async (id: Id): Promise<{ run: (quick: boolean) => Promise<Workload
 }
 
 const self = fileURLToPath(import.meta.url)
+const profiles =
+  process.env.BENCH_CPU_PROFILE === "1"
+    ? fileURLToPath(
+        new URL(`../results/profiles/${new Date().toISOString().replace(/[:.]/g, "-")}/`, import.meta.url),
+      )
+    : undefined
 
 /** Runs one workload in a fresh child process (isolation: memory, GC, statement counters). */
 const inChild = (id: Id): Promise<WorkloadResult> =>
   new Promise((resolve, reject) => {
     const out = join(tmpdir(), `riposte-bench-${id}-${process.pid}.json`)
-    const child = spawn(process.execPath, [...process.execArgv, self], {
+    const profiling = profiles === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${join(profiles, id)}`]
+    const child = spawn(process.execPath, [...process.execArgv, ...profiling, self], {
       env: { ...process.env, BENCH_CHILD: id, BENCH_OUT: out },
       stdio: ["ignore", "inherit", "inherit"],
     })
@@ -84,6 +93,8 @@ for (const id of selected) {
     console.log(`${table(result.rows)}`)
     console.log(`  size: ${JSON.stringify(result.size)}`)
     if (result.profile) console.log(`  profile: ${JSON.stringify(result.profile)}`)
+    if (profiles !== undefined)
+      console.log(`  CPU profiles in ${join(profiles, id)}:\n${summarize(join(profiles, id))}`)
     console.log(`  ${id} took ${((Date.now() - t) / 1000).toFixed(1)} s`)
   } catch (error) {
     failures.push(`${id}: ${String(error)}`)
