@@ -128,6 +128,18 @@ export const sqliteCounter = (() => {
     }
   }
   const owners = new WeakMap<StatementSync, DatabaseSync>()
+  // BENCH_SQL_TIMING=1: wall time inside node:sqlite per statement text (the top ones are
+  // printed by `topStatements`).
+  const timing = process.env.BENCH_SQL_TIMING === "1"
+  const timings = new Map<string, { count: number; ms: number }>()
+  const time = (sql: string, ms: number) => {
+    const t = timings.get(sql)
+    if (t === undefined) timings.set(sql, { count: 1, ms })
+    else {
+      t.count++
+      t.ms += ms
+    }
+  }
   const install = () => {
     if (installed) return
     installed = true
@@ -143,17 +155,41 @@ export const sqliteCounter = (() => {
       proto[method] = function (this: StatementSync, ...args: Array<unknown>) {
         const db = owners.get(this)
         classify(this.sourceSQL, db?.isTransaction ?? false)
-        return original.apply(this, args)
+        if (!timing) return original.apply(this, args)
+        const start = performance.now()
+        try {
+          return original.apply(this, args)
+        } finally {
+          time(this.sourceSQL, performance.now() - start)
+        }
       }
     }
     const exec = DatabaseSync.prototype.exec
     DatabaseSync.prototype.exec = function (this: DatabaseSync, sql: string) {
       classify(sql, this.isTransaction)
-      return exec.call(this, sql)
+      if (!timing) return exec.call(this, sql)
+      const start = performance.now()
+      try {
+        return exec.call(this, sql)
+      } finally {
+        time(sql, performance.now() - start)
+      }
     }
   }
   return {
     install,
+    /** With BENCH_SQL_TIMING=1: the statements that took the most time in node:sqlite, then reset. */
+    topStatements: (n = 15): Array<string> => {
+      const rows = [...timings.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, n)
+      const total = [...timings.values()].reduce((sum, t) => sum + t.ms, 0)
+      timings.clear()
+      return rows.map(
+        ([sql, t]) =>
+          `${t.ms.toFixed(0).padStart(7)} ms ${((t.ms / total) * 100).toFixed(1).padStart(5)} % ` +
+          `${t.count.toString().padStart(8)}× ${((t.ms / t.count) * 1000).toFixed(0).padStart(6)} µs  ` +
+          sql.replace(/\s+/g, " ").slice(0, 110),
+      )
+    },
     snapshot: () => ({ ...counts }),
     diff: (before: typeof counts) => {
       const now = { ...counts }

@@ -65,6 +65,7 @@ export const run = async (quick: boolean): Promise<WorkloadResult> => {
   let firstError = ""
   const wall = performance.now()
   const sqlBefore = sqliteCounter.snapshot()
+  sqliteCounter.topStatements()
   let peakRss = 0
   const rss = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss)
@@ -82,6 +83,8 @@ export const run = async (quick: boolean): Promise<WorkloadResult> => {
   })
   const seconds = since(wall) / 1000
   const sql = sqliteCounter.diff(sqlBefore)
+  if (process.env.BENCH_SQL_TIMING === "1")
+    console.log(`time in node:sqlite:\n${sqliteCounter.topStatements().join("\n")}`)
   clearInterval(rss)
   done = true
   await approver

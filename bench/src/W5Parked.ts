@@ -178,6 +178,7 @@ export const run = async (quick: boolean): Promise<WorkloadResult> => {
     const dbBefore = await dbBytes()
 
     const parkSql = sqliteCounter.snapshot()
+    sqliteCounter.topStatements()
     const t0 = performance.now()
     await exec(
       Effect.forEach(
@@ -189,6 +190,8 @@ export const run = async (quick: boolean): Promise<WorkloadResult> => {
     await waitFor("every run to park", async () => (await countOf("suspended")) >= runs + 1, 900)
     const parkSeconds = since(t0) / 1000
     const parkCounts = sqliteCounter.diff(parkSql)
+    if (process.env.BENCH_SQL_TIMING === "1")
+      console.log(`time in node:sqlite while parking:\n${sqliteCounter.topStatements().join("\n")}`)
     await sleep(1000)
     const heapParked = heapAfterGc()
     const dbAfter = await dbBytes()
@@ -202,6 +205,7 @@ export const run = async (quick: boolean): Promise<WorkloadResult> => {
     )
     const decided = new Map<string, number>()
     const releaseSql = sqliteCounter.snapshot()
+    sqliteCounter.topStatements()
     const r0 = performance.now()
     await exec(
       Effect.forEach(
@@ -221,6 +225,8 @@ export const run = async (quick: boolean): Promise<WorkloadResult> => {
     )
     const wakeAllSeconds = since(r0) / 1000
     const releaseCounts = sqliteCounter.diff(releaseSql)
+    if (process.env.BENCH_SQL_TIMING === "1")
+      console.log(`time in node:sqlite while releasing:\n${sqliteCounter.topStatements().join("\n")}`)
     // Wake-up latency: the step after the gate minus the decision of the same run.
     const idOfRun = new Map(
       (

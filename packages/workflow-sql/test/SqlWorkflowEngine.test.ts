@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { DatabaseSync, type StatementSync } from "node:sqlite"
 import { PgClient } from "@effect/sql-pg"
 import { assert, describe, it } from "@effect/vitest"
 import { SqliteClient } from "@riposte/sql-sqlite"
@@ -380,6 +381,66 @@ const suite = (name: string, database: () => Database) =>
 
 suite("SqlWorkflowEngine on SQLite", sqliteDatabase)
 suite("SqlWorkflowEngine on SQLite with GroupCommit", groupCommitDatabase)
+
+/**
+ * Records every `node:sqlite` write that runs outside a transaction while installed: such a write
+ * commits (and fsyncs) on its own instead of sharing a group commit.
+ */
+const autocommitWrites = Effect.acquireRelease(
+  Effect.sync(() => {
+    const seen: Array<string> = []
+    const owners = new WeakMap<StatementSync, DatabaseSync>()
+    const dbProto = DatabaseSync.prototype as unknown as Record<string, (...args: Array<unknown>) => unknown>
+    const prepare = dbProto.prepare!
+    dbProto.prepare = function (this: DatabaseSync, ...args: Array<unknown>) {
+      const statement = prepare.apply(this, args) as StatementSync
+      owners.set(statement, this)
+      return statement
+    }
+    const statementProto = Object.getPrototypeOf(new DatabaseSync(":memory:").prepare("select 1")) as Record<
+      string,
+      (...args: Array<unknown>) => unknown
+    >
+    const originals = new Map<string, (...args: Array<unknown>) => unknown>()
+    for (const method of ["run", "all", "get"]) {
+      const original = statementProto[method]!
+      originals.set(method, original)
+      statementProto[method] = function (this: StatementSync, ...args: Array<unknown>) {
+        const sql = this.sourceSQL.trimStart()
+        const db = owners.get(this)
+        if (db !== undefined && !db.isTransaction && /^(insert|update|delete)/i.test(sql)) seen.push(sql)
+        return original.apply(this, args)
+      }
+    }
+    const restore = () => {
+      dbProto.prepare = prepare
+      for (const [method, original] of originals) statementProto[method] = original
+    }
+    return { seen, restore }
+  }),
+  ({ restore }) => Effect.sync(restore),
+)
+
+describe("SqlWorkflowEngine on SQLite with GroupCommit: commits", () => {
+  it.live("parking, waking and completing a run write only inside (group-committed) transactions", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const writes = yield* autocommitWrites
+        yield* withEngine(
+          groupCommitDatabase(),
+          Effect.gen(function* () {
+            const id = unique("commits")
+            const executionId = yield* W.Gate.execute({ id }, { discard: true })
+            yield* until("parked", isSuspended(W.Gate, executionId))
+            yield* W.approve(id, "ok")
+            assert.strictEqual(yield* W.Gate.execute({ id }), "A-done|ok|B-done")
+          }),
+        )
+        assert.deepStrictEqual(writes.seen, [], "writes that committed on their own")
+      }),
+    ),
+  )
+})
 describe.runIf(runPg)("Postgres", () => {
   suite("SqlWorkflowEngine on Postgres", pgDatabase)
 })

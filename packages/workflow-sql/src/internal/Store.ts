@@ -312,9 +312,11 @@ export const make = (sql: SqlClient.SqlClient, prefix: string) => {
 
     /** Parks a run; `false` when a wake-up arrived since `wakeSeq` (the run must replay instead). */
     suspend: (executionId: string, failed: boolean, result: string, wakeSeq: number, now: number) =>
-      Effect.map(
-        run(s.suspend, [failed ? 1 : 0, result, now, executionId, wakeSeq]),
-        (rows) => rows.length > 0,
+      write(
+        Effect.map(
+          run(s.suspend, [failed ? 1 : 0, result, now, executionId, wakeSeq]),
+          (rows) => rows.length > 0,
+        ),
       ),
 
     /** Explicit resume of a suspended run (also one that suspended on failure). */
