@@ -14,6 +14,7 @@ import * as Metrics from "./internal/Metrics.ts"
 import * as Rows from "./internal/Rows.ts"
 import * as SqlContext from "./internal/SqlContext.ts"
 import * as SqlRecords from "./internal/SqlRecords.ts"
+import { uuidV7 } from "./internal/Uuid.ts"
 import * as Migrations from "./Migrations.ts"
 
 const { storage, system } = SqlContext
@@ -74,7 +75,7 @@ export const make = Effect.fnUntraced(function* (options: Options) {
           }
         }
         const record: CaseModel.CaseRecord = {
-          id: crypto.randomUUID(),
+          id: uuidV7(now),
           tenant,
           title: decoded.title,
           status: "new",
